@@ -1,0 +1,490 @@
+package dev.grafanaproxy.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The proxy's settings: immutable, parsed and validated once. Build it with {@link #custom()} from
+ * the same string keys users write (the loader does this for web.xml, the properties file and the
+ * environment; code that registers the filter and servlet programmatically can do it directly).
+ */
+public final class ProxyConfig {
+
+    /** The attributes Grafana's {@code [auth.proxy] headers} setting understands. */
+    public static final Set<String> PROXY_HEADER_ATTRIBUTES = Set.of("Name", "Email", "Login", "Role", "Groups");
+
+    /** Signature algorithms the proxy can verify; {@code none} is deliberately absent. */
+    public static final Set<String> KNOWN_ALGORITHMS = Set.of(
+            "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+            "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
+
+    /** Which identity goes in {@code grafana.header_name}. */
+    public enum HeaderProperty { USERNAME, EMAIL }
+
+    private final Map<ConfigKey, String> values;
+
+    private final URI grafanaUrl;
+    private final boolean stripPrefix;
+    private final AuthMode authMode;
+    private final String headerName;
+    private final HeaderProperty headerProperty;
+    private final Map<String, String> proxyHeaders;
+    private final boolean headersEncoded;
+    private final String orgHeader;
+    private final String grafanaJwtHeader;
+
+    private final String cookieName;
+    private final String tokenHeaderName;
+    private final boolean urlLogin;
+    private final URI jwkSetUrl;
+    private final String jwkSetFile;
+    private final String keyFile;
+    private final String secret;
+    private final List<String> algorithms;
+    private final String issuer;
+    private final String audience;
+    private final String expectClaims;
+    private final Duration clockSkew;
+    private final Duration cacheTtl;
+    private final String usernameClaim;
+    private final String emailClaim;
+    private final String nameClaim;
+    private final String roleAttributePath;
+    private final boolean roleAttributeStrict;
+    private final String groupsAttributePath;
+    private final String orgAttributePath;
+
+    private final String loginUrl;
+    private final List<String> publicPaths;
+
+    private final Duration connectTimeout;
+    private final Duration responseTimeout;
+    private final int maxConnections;
+    private final boolean preserveHost;
+
+    private ProxyConfig(Builder b) {
+        this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
+        Parser p = new Parser(b);
+
+        grafanaUrl = p.httpUrl(ConfigKey.GRAFANA_URL, true);
+        stripPrefix = p.bool(ConfigKey.GRAFANA_STRIP_PREFIX);
+        authMode = p.oneOf(ConfigKey.GRAFANA_AUTH_MODE, AuthMode.class);
+        headerName = p.headerName(ConfigKey.GRAFANA_HEADER_NAME, true);
+        headerProperty = p.oneOf(ConfigKey.GRAFANA_HEADER_PROPERTY, HeaderProperty.class);
+        proxyHeaders = p.proxyHeaders(ConfigKey.GRAFANA_HEADERS);
+        headersEncoded = p.bool(ConfigKey.GRAFANA_HEADERS_ENCODED);
+        orgHeader = p.headerName(ConfigKey.GRAFANA_ORG_HEADER, true);
+        grafanaJwtHeader = p.headerName(ConfigKey.GRAFANA_JWT_HEADER, true);
+
+        cookieName = p.token(ConfigKey.JWT_COOKIE_NAME);
+        tokenHeaderName = p.headerName(ConfigKey.JWT_HEADER_NAME, false);
+        urlLogin = p.bool(ConfigKey.JWT_URL_LOGIN);
+        jwkSetUrl = p.httpUrl(ConfigKey.JWT_JWK_SET_URL, false);
+        jwkSetFile = p.text(ConfigKey.JWT_JWK_SET_FILE);
+        keyFile = p.text(ConfigKey.JWT_KEY_FILE);
+        secret = p.text(ConfigKey.JWT_SECRET);
+        algorithms = p.algorithms(ConfigKey.JWT_ALGORITHMS);
+        issuer = p.text(ConfigKey.JWT_ISSUER);
+        audience = p.text(ConfigKey.JWT_AUDIENCE);
+        expectClaims = p.text(ConfigKey.JWT_EXPECT_CLAIMS);
+        clockSkew = p.duration(ConfigKey.JWT_CLOCK_SKEW, false);
+        cacheTtl = p.duration(ConfigKey.JWT_CACHE_TTL, true);
+        usernameClaim = p.required(ConfigKey.JWT_USERNAME_CLAIM);
+        emailClaim = p.required(ConfigKey.JWT_EMAIL_CLAIM);
+        nameClaim = p.required(ConfigKey.JWT_NAME_CLAIM);
+        roleAttributePath = p.text(ConfigKey.JWT_ROLE_ATTRIBUTE_PATH);
+        roleAttributeStrict = p.bool(ConfigKey.JWT_ROLE_ATTRIBUTE_STRICT);
+        groupsAttributePath = p.text(ConfigKey.JWT_GROUPS_ATTRIBUTE_PATH);
+        orgAttributePath = p.text(ConfigKey.JWT_ORG_ATTRIBUTE_PATH);
+
+        loginUrl = p.loginUrl(ConfigKey.LOGIN_URL);
+        publicPaths = p.paths(ConfigKey.PUBLIC_PATHS);
+
+        connectTimeout = p.duration(ConfigKey.PROXY_CONNECT_TIMEOUT, true);
+        responseTimeout = p.duration(ConfigKey.PROXY_RESPONSE_TIMEOUT, true);
+        maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
+        preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
+
+        p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
+        if (urlLogin && cookieName == null) {
+            throw new ConfigException(ConfigKey.JWT_URL_LOGIN.key(),
+                    "true needs jwt.cookie_name, the cookie the token is exchanged into");
+        }
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** The raw value of a key after defaults, or {@code null}. */
+    public String raw(ConfigKey key) {
+        return values.get(key);
+    }
+
+    /** One line for the start-up log: every set key, secrets masked. */
+    public String summary() {
+        StringJoiner j = new StringJoiner(", ");
+        values.forEach((k, v) -> {
+            if (k != ConfigKey.CONFIG_FILE || v != null) {
+                j.add(k.key() + "=" + (k.secret() ? "******" : v));
+            }
+        });
+        return j.toString();
+    }
+
+    // --- grafana.* -------------------------------------------------------------------------
+
+    /** Grafana's base URL, without a trailing slash. */
+    public URI grafanaUrl() { return grafanaUrl; }
+    public boolean stripPrefix() { return stripPrefix; }
+    public AuthMode authMode() { return authMode; }
+    public String headerName() { return headerName; }
+    public HeaderProperty headerProperty() { return headerProperty; }
+    /** {@code grafana.headers} as attribute ({@code Name}, {@code Email}, ...) to header name, in the order written. */
+    public Map<String, String> proxyHeaders() { return proxyHeaders; }
+    public boolean headersEncoded() { return headersEncoded; }
+    public String orgHeader() { return orgHeader; }
+    public String grafanaJwtHeader() { return grafanaJwtHeader; }
+
+    /**
+     * Every header name that carries identity towards Grafana. Clients may never send these
+     * themselves: the proxy strips them from every request, public paths included.
+     */
+    public Set<String> identityHeaderNames() {
+        Set<String> names = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        names.add(headerName);
+        names.addAll(proxyHeaders.values());
+        names.add(orgHeader);
+        names.add(grafanaJwtHeader);
+        return Collections.unmodifiableSet(names);
+    }
+
+    // --- jwt.* -----------------------------------------------------------------------------
+
+    public String cookieName() { return cookieName; }
+    /** The header accepting {@code Bearer <jwt>}, or {@code null} when turned off. */
+    public String tokenHeaderName() { return tokenHeaderName; }
+    public boolean urlLogin() { return urlLogin; }
+    public URI jwkSetUrl() { return jwkSetUrl; }
+    public String jwkSetFile() { return jwkSetFile; }
+    public String keyFile() { return keyFile; }
+    public String secret() { return secret; }
+    /** The configured allow-list, or an empty list for "what the key source can verify". */
+    public List<String> algorithms() { return algorithms; }
+    public String issuer() { return issuer; }
+    public String audience() { return audience; }
+    /** The raw JSON object text of {@code jwt.expect_claims}, or {@code null}. */
+    public String expectClaims() { return expectClaims; }
+    public Duration clockSkew() { return clockSkew; }
+    public Duration cacheTtl() { return cacheTtl; }
+    public String usernameClaim() { return usernameClaim; }
+    public String emailClaim() { return emailClaim; }
+    public String nameClaim() { return nameClaim; }
+    public String roleAttributePath() { return roleAttributePath; }
+    public boolean roleAttributeStrict() { return roleAttributeStrict; }
+    public String groupsAttributePath() { return groupsAttributePath; }
+    public String orgAttributePath() { return orgAttributePath; }
+
+    // --- login, public paths, proxy --------------------------------------------------------
+
+    public String loginUrl() { return loginUrl; }
+    public List<String> publicPaths() { return publicPaths; }
+    public Duration connectTimeout() { return connectTimeout; }
+    public Duration responseTimeout() { return responseTimeout; }
+    public int maxConnections() { return maxConnections; }
+    public boolean preserveHost() { return preserveHost; }
+
+    /** Collects raw string values; {@link #build()} parses and validates them all. */
+    public static final class Builder {
+        private final Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
+        private final Map<ConfigKey, String> origins = new EnumMap<>(ConfigKey.class);
+
+        private Builder() {
+        }
+
+        /** Sets a key by name; {@code null} removes it. An unknown name is a {@link ConfigException}. */
+        public Builder set(String key, String value) {
+            return set(key, value, null);
+        }
+
+        /** As {@link #set(String, String)}, remembering where the value came from for error messages. */
+        public Builder set(String key, String value, String origin) {
+            ConfigKey k = ConfigKey.byName(key)
+                    .orElseThrow(() -> new ConfigException(key, "unknown key" + (origin == null ? "" : " (in " + origin + ")")));
+            return set(k, value, origin);
+        }
+
+        public Builder set(ConfigKey key, String value, String origin) {
+            if (value == null) {
+                values.remove(key);
+                origins.remove(key);
+            } else {
+                values.put(key, value);
+                if (origin != null) {
+                    origins.put(key, origin);
+                } else {
+                    origins.remove(key);
+                }
+            }
+            return this;
+        }
+
+        /** @throws ConfigException naming the first key whose value is missing or wrong */
+        public ProxyConfig build() {
+            for (ConfigKey k : ConfigKey.values()) {
+                if (!values.containsKey(k) && k.defaultValue() != null) {
+                    values.put(k, k.defaultValue());
+                }
+            }
+            return new ProxyConfig(this);
+        }
+    }
+
+    /** Turns raw strings into typed values; every failure names its key. */
+    private static final class Parser {
+        private final Builder b;
+
+        Parser(Builder b) {
+            this.b = b;
+        }
+
+        private ConfigException bad(ConfigKey k, String expected) {
+            String v = b.values.get(k);
+            String shown = k.secret() ? "(value hidden)" : "\"" + v + "\"";
+            String origin = b.origins.get(k);
+            return new ConfigException(k.key(), shown + (origin == null ? "" : " from " + origin) + " is invalid: " + expected);
+        }
+
+        String text(ConfigKey k) {
+            String v = b.values.get(k);
+            return v == null || v.isBlank() ? null : v.trim();
+        }
+
+        String required(ConfigKey k) {
+            String v = text(k);
+            if (v == null) {
+                throw new ConfigException(k.key(), "is required but not set");
+            }
+            return v;
+        }
+
+        boolean bool(ConfigKey k) {
+            String v = required(k).toLowerCase(Locale.ROOT);
+            if (v.equals("true")) {
+                return true;
+            }
+            if (v.equals("false")) {
+                return false;
+            }
+            throw bad(k, "expected true or false");
+        }
+
+        <E extends Enum<E>> E oneOf(ConfigKey k, Class<E> type) {
+            String v = required(k);
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) {
+                    return e;
+                }
+            }
+            throw bad(k, "expected one of " + Stream.of(type.getEnumConstants())
+                    .map(e -> e.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+        }
+
+        URI httpUrl(ConfigKey k, boolean required) {
+            String v = required ? required(k) : text(k);
+            if (v == null) {
+                return null;
+            }
+            URI u;
+            try {
+                u = new URI(v);
+            } catch (URISyntaxException e) {
+                throw bad(k, "expected an http or https URL");
+            }
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
+                throw bad(k, "expected an http or https URL with a host, e.g. http://127.0.0.1:3000");
+            }
+            if (k == ConfigKey.GRAFANA_URL) {
+                if (u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+                    throw bad(k, "expected a base URL without user info, query or fragment");
+                }
+                String path = u.getRawPath() == null ? "" : u.getRawPath();
+                while (path.endsWith("/")) {
+                    path = path.substring(0, path.length() - 1);
+                }
+                try {
+                    u = new URI(scheme, null, u.getHost(), u.getPort(), null, null, null);
+                    return URI.create(u + path);
+                } catch (URISyntaxException e) {
+                    throw bad(k, "expected an http or https URL");
+                }
+            }
+            return u;
+        }
+
+        String headerName(ConfigKey k, boolean required) {
+            String v = required ? required(k) : text(k);
+            if (v != null && !isToken(v)) {
+                throw bad(k, "expected an HTTP header name");
+            }
+            return v;
+        }
+
+        String token(ConfigKey k) {
+            String v = text(k);
+            if (v != null && !isToken(v)) {
+                throw bad(k, "expected a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
+            }
+            return v;
+        }
+
+        Map<String, String> proxyHeaders(ConfigKey k) {
+            String v = text(k);
+            Map<String, String> map = new LinkedHashMap<>();
+            if (v == null) {
+                return Collections.unmodifiableMap(map);
+            }
+            for (String pair : v.split("[\\s,]+")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int colon = pair.indexOf(':');
+                String attr = colon < 0 ? pair : pair.substring(0, colon);
+                String header = colon < 0 ? "" : pair.substring(colon + 1);
+                if (!PROXY_HEADER_ATTRIBUTES.contains(attr) || !isToken(header) || map.containsKey(attr)) {
+                    throw bad(k, "expected space-separated Attribute:Header-Name pairs with attributes from "
+                            + new java.util.TreeSet<>(PROXY_HEADER_ATTRIBUTES) + ", each at most once");
+                }
+                map.put(attr, header);
+            }
+            return Collections.unmodifiableMap(map);
+        }
+
+        List<String> algorithms(ConfigKey k) {
+            String v = text(k);
+            if (v == null) {
+                return List.of();
+            }
+            List<String> list = new ArrayList<>();
+            for (String a : v.split("[\\s,]+")) {
+                if (a.isEmpty()) {
+                    continue;
+                }
+                if (a.equalsIgnoreCase("none")) {
+                    throw bad(k, "'none' is never accepted");
+                }
+                if (!KNOWN_ALGORITHMS.contains(a)) {
+                    throw bad(k, "expected JWS algorithm names from " + new java.util.TreeSet<>(KNOWN_ALGORITHMS));
+                }
+                list.add(a);
+            }
+            return List.copyOf(list);
+        }
+
+        Duration duration(ConfigKey k, boolean positive) {
+            Duration d;
+            try {
+                d = Durations.parse(required(k));
+            } catch (IllegalArgumentException e) {
+                throw bad(k, "expected a duration such as 500ms, 5s, 60m or 1h");
+            }
+            if (positive && d.isZero()) {
+                throw bad(k, "expected a duration greater than zero");
+            }
+            return d;
+        }
+
+        int positiveInt(ConfigKey k) {
+            try {
+                int n = Integer.parseInt(required(k).trim());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+            throw bad(k, "expected a whole number greater than zero");
+        }
+
+        String loginUrl(ConfigKey k) {
+            String v = text(k);
+            if (v == null) {
+                return null;
+            }
+            boolean rootRelative = v.startsWith("/") && !v.startsWith("//");
+            if (!rootRelative) {
+                URI u;
+                try {
+                    u = new URI(v.replace("{url}", "x"));
+                } catch (URISyntaxException e) {
+                    throw bad(k, "expected an absolute http(s) URL or a path starting with /");
+                }
+                String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+                if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
+                    throw bad(k, "expected an absolute http(s) URL or a path starting with /");
+                }
+            }
+            return v;
+        }
+
+        List<String> paths(ConfigKey k) {
+            String v = text(k);
+            if (v == null) {
+                return List.of();
+            }
+            List<String> list = new ArrayList<>();
+            for (String p : v.split(",")) {
+                String path = p.trim();
+                if (path.isEmpty()) {
+                    continue;
+                }
+                if (!path.startsWith("/") || path.contains("?") || path.contains("#")
+                        || (path.contains("*") && !path.endsWith("/*")) || path.indexOf('*') != path.lastIndexOf('*')) {
+                    throw bad(k, "expected comma-separated paths starting with /, optionally ending in /*");
+                }
+                list.add(path);
+            }
+            return List.copyOf(list);
+        }
+
+        void exactlyOneOf(ConfigKey... keys) {
+            List<String> set = Stream.of(keys).filter(key -> text(key) != null).map(ConfigKey::key).collect(Collectors.toList());
+            String all = Stream.of(keys).map(ConfigKey::key).collect(Collectors.joining(", "));
+            if (set.isEmpty()) {
+                throw new ConfigException(keys[0].key(), "no token key source is set: set exactly one of " + all);
+            }
+            if (set.size() > 1) {
+                throw new ConfigException(set.get(0), "more than one token key source is set (" + String.join(", ", set)
+                        + "): set exactly one of " + all);
+            }
+        }
+
+        private static boolean isToken(String s) {
+            if (s.isEmpty()) {
+                return false;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+                if (!ok) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
