@@ -1,0 +1,199 @@
+package dev.grafanaproxy.proxy;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Streams the client's request body to Grafana: the "client to proxy" half reads with Servlet
+ * non-blocking I/O ({@link ReadListener}), the "proxy to server" half is an HttpCore
+ * {@link AsyncEntityProducer}. Between them sits one bounded buffer. When it is full the proxy stops
+ * reading from the client (TCP pushes back on the browser); when Grafana has taken it, reading
+ * resumes from the I/O thread. When it is empty the producer reports nothing available and HttpCore
+ * stops asking until data arrives. Memory per request is the buffer, whatever the body size.
+ */
+final class RequestBody implements AsyncEntityProducer, ReadListener {
+    static final int BUFFER_SIZE = 32 * 1024;
+
+    private final ServletInputStream input;
+    private final long contentLength;
+    private final Consumer<Throwable> onClientError;
+    private final byte[] chunk = new byte[BUFFER_SIZE];
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE); // write mode between calls
+
+    private DataStreamChannel channel;
+    private boolean clientEof;
+    private boolean streamEnded;
+    /** Reading stopped because the buffer was full, not because the client had nothing: resume ourselves. */
+    private boolean pausedOnFullBuffer;
+    private boolean failed;
+
+    /**
+     * @param contentLength the client's {@code Content-Length}, or -1 to send chunked
+     */
+    RequestBody(ServletInputStream input, long contentLength, Consumer<Throwable> onClientError) {
+        this.input = input;
+        this.contentLength = contentLength;
+        this.onClientError = onClientError;
+    }
+
+    /** Starts reading; call once the upstream exchange is under way. */
+    void start() {
+        input.setReadListener(this);
+    }
+
+    // --- client to proxy ------------------------------------------------------------------------
+
+    @Override
+    public void onDataAvailable() throws IOException {
+        DataStreamChannel ch;
+        synchronized (this) {
+            readWhileRoom();
+            ch = channel;
+        }
+        if (ch != null) {
+            ch.requestOutput();
+        }
+    }
+
+    /** Reads while the client has data and the buffer has room. Caller holds the lock. */
+    private void readWhileRoom() throws IOException {
+        pausedOnFullBuffer = false;
+        while (!failed && !clientEof) {
+            int room = buffer.remaining();
+            if (room == 0) {
+                pausedOnFullBuffer = true;
+                return;
+            }
+            if (!input.isReady()) {
+                return; // the container calls onDataAvailable when more arrives
+            }
+            int n = input.read(chunk, 0, Math.min(room, chunk.length));
+            if (n < 0) {
+                clientEof = true;
+            } else {
+                buffer.put(chunk, 0, n);
+            }
+        }
+    }
+
+    @Override
+    public void onAllDataRead() {
+        DataStreamChannel ch;
+        synchronized (this) {
+            clientEof = true;
+            ch = channel;
+        }
+        if (ch != null) {
+            ch.requestOutput();
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        synchronized (this) {
+            if (failed) {
+                return;
+            }
+            failed = true;
+        }
+        // the client went away mid-upload: cancel, so Grafana never sees a request that looks whole
+        onClientError.accept(t);
+    }
+
+    // --- proxy to server ------------------------------------------------------------------------
+
+    @Override
+    public synchronized int available() {
+        int buffered = buffer.position();
+        return buffered > 0 ? buffered : (clientEof && !streamEnded ? 1 : 0);
+    }
+
+    @Override
+    public void produce(DataStreamChannel ch) throws IOException {
+        boolean resumeFailed = false;
+        IOException readError = null;
+        synchronized (this) {
+            channel = ch;
+            if (failed || streamEnded) {
+                return;
+            }
+            if (buffer.position() > 0) {
+                buffer.flip();
+                try {
+                    ch.write(buffer);
+                } finally {
+                    buffer.compact();
+                }
+            }
+            if (pausedOnFullBuffer && buffer.remaining() > 0) {
+                try {
+                    readWhileRoom();
+                } catch (IOException e) {
+                    failed = true;
+                    resumeFailed = true;
+                    readError = e;
+                }
+            }
+            if (!resumeFailed && clientEof && buffer.position() == 0) {
+                streamEnded = true;
+                ch.endStream();
+                return;
+            }
+            if (!resumeFailed && buffer.position() > 0) {
+                ch.requestOutput();
+            }
+        }
+        if (resumeFailed) {
+            onClientError.accept(readError);
+        }
+    }
+
+    @Override
+    public boolean isRepeatable() {
+        return false;
+    }
+
+    @Override
+    public long getContentLength() {
+        return contentLength;
+    }
+
+    @Override
+    public String getContentType() {
+        return null; // copied verbatim as a header
+    }
+
+    @Override
+    public String getContentEncoding() {
+        return null; // copied verbatim as a header
+    }
+
+    @Override
+    public boolean isChunked() {
+        return contentLength < 0;
+    }
+
+    @Override
+    public Set<String> getTrailerNames() {
+        return null;
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        synchronized (this) {
+            failed = true;
+        }
+    }
+
+    @Override
+    public void releaseResources() {
+        // nothing pooled: the buffer goes with this object
+    }
+}

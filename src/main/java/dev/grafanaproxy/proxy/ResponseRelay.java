@@ -1,0 +1,303 @@
+package dev.grafanaproxy.proxy;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Future;
+
+/**
+ * The response half of one exchange: "server to proxy response" (an HttpCore
+ * {@link AsyncResponseConsumer}) and "proxy to client response" (a Servlet {@link WriteListener}).
+ *
+ * <p>Flow control: HttpCore delivers at most its capacity window before it stops reading from
+ * Grafana; this relay grants the window back only for bytes the client's connection has accepted.
+ * So a slow browser slows Grafana's socket, never the heap. Whatever arrives is written at once and
+ * flushed when nothing more is queued, so a small first chunk or an SSE event is not held back.
+ *
+ * <p>Failures: before anything reached the client, the client gets a 502/504 JSON answer. After the
+ * response was committed, the client connection is aborted, never completed, so a truncated body
+ * cannot look whole. If the client goes away, the exchange with Grafana is cancelled.
+ */
+final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener, AsyncListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ResponseRelay.class);
+
+    private final ProxyServlet servlet;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final AsyncContext async;
+    private final String logTarget;
+
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private ServletOutputStream out;
+    private CapacityChannel capacity;
+    /** Bytes written to the client but not yet granted back to HttpCore (no capacity channel yet). */
+    private int ungranted;
+    private boolean headersSent;
+    private boolean upstreamEnded;
+    private boolean finished;
+    private volatile Future<?> upstream;
+
+    ResponseRelay(ProxyServlet servlet, HttpServletRequest request, HttpServletResponse response, AsyncContext async,
+                  String logTarget) {
+        this.servlet = servlet;
+        this.request = request;
+        this.response = response;
+        this.async = async;
+        this.logTarget = logTarget;
+    }
+
+    void upstream(Future<?> future) {
+        this.upstream = future;
+        if (isFinished()) {
+            future.cancel(true);
+        }
+    }
+
+    private synchronized boolean isFinished() {
+        return finished;
+    }
+
+    // --- server to proxy response -----------------------------------------------------------
+
+    @Override
+    public void consumeResponse(HttpResponse upstreamResponse, EntityDetails entity, HttpContext context,
+                                FutureCallback<Void> resultCallback) throws IOException {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            servlet.onServerResponseHeaders(request, response, upstreamResponse);
+            headersSent = true;
+            if (entity == null) {
+                upstreamEnded = true;
+            }
+            out = response.getOutputStream();
+        }
+        // registering the listener makes the container call onWritePossible, which sends the
+        // headers (and completes a body-less response) without waiting for body bytes
+        out.setWriteListener(this);
+    }
+
+    @Override
+    public void informationResponse(HttpResponse info, HttpContext context) {
+        // 1xx from Grafana are hop-level: the container speaks 100-continue with the client itself
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel channel) throws IOException {
+        int grant;
+        synchronized (this) {
+            capacity = channel;
+            grant = ungranted;
+            ungranted = 0;
+        }
+        if (grant > 0) {
+            channel.update(grant);
+        }
+    }
+
+    @Override
+    public void consume(ByteBuffer src) throws IOException {
+        int length = src.remaining();
+        if (length == 0) {
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(length);
+        copy.put(src).flip();
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            queue.addLast(copy);
+        }
+        drain();
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) {
+        synchronized (this) {
+            upstreamEnded = true;
+        }
+        drain();
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        upstreamFailed(cause);
+    }
+
+    @Override
+    public void releaseResources() {
+        // buffers are plain heap arrays owned by this relay
+    }
+
+    // --- proxy to client response -----------------------------------------------------------
+
+    @Override
+    public void onWritePossible() {
+        drain();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        clientFailed(t);
+    }
+
+    /**
+     * Writes queued bytes while the client's connection accepts them; grants the written amount back
+     * to HttpCore; completes once Grafana's body has ended and everything is out. Runs on the I/O
+     * thread (new data) or a container thread (client writable again); the lock makes it exclusive.
+     */
+    private void drain() {
+        int written = 0;
+        CapacityChannel grantTo = null;
+        boolean complete = false;
+        try {
+            synchronized (this) {
+                if (finished || out == null) {
+                    return;
+                }
+                try {
+                    ByteBuffer head;
+                    while ((head = queue.peekFirst()) != null) {
+                        if (!out.isReady()) {
+                            break; // the container calls onWritePossible when the client catches up
+                        }
+                        out.write(head.array(), head.arrayOffset() + head.position(), head.remaining());
+                        written += head.remaining();
+                        queue.pollFirst();
+                    }
+                    if (queue.isEmpty() && out.isReady()) {
+                        if (upstreamEnded) {
+                            finished = true;
+                            complete = true;
+                        } else {
+                            out.flush(); // nothing more to send right now: don't sit on what we have
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // fall out of the lock first: failure handling calls back into the container
+                    throw new ClientGone(e);
+                }
+                if (written > 0) {
+                    if (capacity != null) {
+                        grantTo = capacity;
+                    } else {
+                        ungranted += written;
+                    }
+                }
+            }
+            if (grantTo != null) {
+                grantTo.update(written);
+            }
+        } catch (ClientGone e) {
+            clientFailed(e.getCause());
+            return;
+        } catch (IOException e) {
+            upstreamFailed(e);
+            return;
+        }
+        if (complete) {
+            async.complete();
+        }
+    }
+
+    // --- failures ------------------------------------------------------------------------------
+
+    /** Grafana failed or broke off: answer 502/504 if we still can, else abort the client. */
+    void upstreamFailed(Throwable cause) {
+        boolean committed;
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            committed = headersSent || response.isCommitted();
+            queue.clear();
+        }
+        if (!committed) {
+            UpstreamFailure f = UpstreamFailure.classify(cause, servlet.responseTimeoutText());
+            LOG.warn("{} -> {}: {} ({})", logTarget, f.status(), f.message(), UpstreamFailure.describe(cause));
+            ErrorResponses.send(response, f.status(), f.message());
+            async.complete();
+        } else {
+            LOG.warn("{}: Grafana's response broke off mid-body, aborting the client connection ({})", logTarget,
+                    UpstreamFailure.describe(cause));
+            ClientAbort.abort(request, response, async);
+        }
+    }
+
+    /** The client went away: cancel the exchange with Grafana. */
+    void clientFailed(Throwable cause) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            queue.clear();
+        }
+        LOG.debug("{}: client went away, cancelling the request to Grafana ({})", logTarget,
+                cause == null ? "no detail" : UpstreamFailure.describe(cause));
+        Future<?> f = upstream;
+        if (f != null) {
+            f.cancel(true);
+        }
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // already completed by the container's error handling
+        }
+    }
+
+    // --- container async events -------------------------------------------------------------
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        Future<?> f = upstream;
+        if (f != null && !f.isDone()) {
+            f.cancel(true);
+        }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        clientFailed(event.getThrowable());
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        clientFailed(event.getThrowable());
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        // not re-dispatched
+    }
+
+    /** Carries a client-side I/O failure out of the lock. */
+    private static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGone(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+}
