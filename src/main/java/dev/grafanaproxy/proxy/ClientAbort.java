@@ -21,17 +21,25 @@ final class ClientAbort {
     }
 
     static void abort(HttpServletRequest request, HttpServletResponse response, AsyncContext async) {
+        boolean aborted;
         try {
             response.sendError(-1); // Jetty: abort the connection
-            async.complete();
-            return;
+            aborted = true;
         } catch (IllegalStateException | IOException notJetty) {
-            // Tomcat refuses sendError on a committed response: use the dispatch route below
+            aborted = false; // Tomcat refuses sendError on a committed response: use the dispatch route below
+        }
+        if (aborted) {
+            try {
+                async.complete();
+            } catch (IllegalStateException alreadyDone) {
+                // the abort completed the exchange already
+            }
+            return;
         }
         try {
             request.setAttribute(ATTRIBUTE, Boolean.TRUE);
             async.dispatch();
-        } catch (IllegalStateException e) {
+        } catch (RuntimeException e) {
             // already completing: the container will close on its own
         }
     }
