@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -79,7 +80,7 @@ public final class IdentityMapper {
             String claim = headerProperty == ProxyConfig.HeaderProperty.EMAIL ? emailClaim : usernameClaim;
             ConfigKey key = headerProperty == ProxyConfig.HeaderProperty.EMAIL ? ConfigKey.JWT_EMAIL_CLAIM : ConfigKey.JWT_USERNAME_CLAIM;
             throw new IdentityRejectedException(Reason.MISSING_USERNAME, "no username: claim \"" + claim + "\" ("
-                    + key.key() + ", used for grafana.header_property=" + headerProperty.name().toLowerCase(java.util.Locale.ROOT)
+                    + key.key() + ", used for grafana.header_property=" + headerProperty.name().toLowerCase(Locale.ROOT)
                     + ") is missing, empty or not a string");
         }
 
