@@ -13,7 +13,8 @@ public final class Durations {
     }
 
     /**
-     * @throws IllegalArgumentException when the text is not a non-negative duration with units
+     * @throws IllegalArgumentException when the text is not a non-negative duration with units, or
+     *                                  is too long to count in milliseconds
      */
     public static Duration parse(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
@@ -26,19 +27,25 @@ public final class Durations {
         Matcher m = PART.matcher(s);
         Duration total = Duration.ZERO;
         int pos = 0;
-        while (pos < s.length()) {
-            if (!m.find(pos) || m.start() != pos) {
-                throw new IllegalArgumentException("not a duration");
+        try {
+            while (pos < s.length()) {
+                if (!m.find(pos) || m.start() != pos) {
+                    throw new IllegalArgumentException("not a duration");
+                }
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+                pos = m.end();
             }
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
-            pos = m.end();
+            total.toMillis(); // users of the value work in milliseconds: it must fit there
+        } catch (ArithmeticException e) {
+            // else an absurd value escapes as a bare "long overflow" that names no key
+            throw new IllegalArgumentException("too long");
         }
         return total;
     }

@@ -1,0 +1,15 @@
+/**
+ * Identity: who the verified token says the user is, and how Grafana is told. {@link
+ * dev.grafanaproxy.identity.IdentityMapper} turns verified JWT claims into an immutable {@link
+ * dev.grafanaproxy.identity.Identity} with Grafana's semantics for {@code jwt.username_claim},
+ * {@code jwt.email_claim}, {@code jwt.name_claim} and the JMESPath settings {@code
+ * jwt.role_attribute_path}, {@code jwt.groups_attribute_path} and {@code jwt.org_attribute_path};
+ * claims that cannot become a safe identity (no username, control characters, no role under
+ * {@code jwt.role_attribute_strict}) are refused with an {@link
+ * dev.grafanaproxy.identity.IdentityRejectedException} rather than forwarded half-cleaned. An {@link
+ * dev.grafanaproxy.identity.IdentityWriter} then renders the identity as the {@link
+ * dev.grafanaproxy.identity.IdentityHeaders} the proxy sends: {@link
+ * dev.grafanaproxy.identity.ProxyHeadersWriter} for Grafana's {@code [auth.proxy]}. This package
+ * uses {@code config}, Jackson and JMESPath, never the Servlet API, so it is tested without a container.
+ */
+package dev.grafanaproxy.identity;
