@@ -436,7 +436,9 @@ public final class GrafanaStandIn implements AutoCloseable {
     public static void respond(Response response, Callback callback, int status, String contentType, byte[] body) {
         response.setStatus(status);
         if (status < 200 || status == 204 || status == 304) {
-            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+            // Commit before completing: Jetty would otherwise add "Content-Length: 0", which Grafana doesn't send.
+            response.write(false, BufferUtil.EMPTY_BUFFER, Callback.from(() -> response.write(true, BufferUtil.EMPTY_BUFFER, callback),
+                    callback::failed));
             return;
         }
         if (contentType != null) {

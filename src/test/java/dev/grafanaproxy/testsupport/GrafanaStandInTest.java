@@ -152,12 +152,12 @@ class GrafanaStandInTest {
     void dripSendsEachChunkWhenWritten() throws Exception {
         try (RawHttp c = RawHttp.connect(grafana.port())) {
             long start = System.nanoTime();
-            RawHttp.StreamingResponse s = c.send(RawHttp.get("/grafana/drip?chunks=3&intervalMs=400&size=10")).readResponseHead();
+            RawHttp.StreamingResponse s = c.send(RawHttp.get("/grafana/drip?chunks=3&intervalMs=1000&size=10")).readResponseHead();
             assertThat(s.framing()).isEqualTo(RawHttp.Framing.CHUNKED);
             byte[] first = s.body().readNBytes(10);
-            assertThat((s.firstBodyByteNanos() - start) / 1_000_000).isLessThan(350);
+            assertThat((s.firstBodyByteNanos() - start) / 1_000_000).isLessThan(800);
             byte[] rest = s.body().readAllBytes();
-            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(790);
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(1990);
             assertThat(s.complete()).isTrue();
             byte[] all = new byte[30];
             System.arraycopy(first, 0, all, 0, 10);
@@ -201,10 +201,10 @@ class GrafanaStandInTest {
     @Test
     void sseFlushesEveryEvent() throws Exception {
         try (RawHttp c = RawHttp.connect(grafana.port())) {
-            RawHttp.StreamingResponse s = c.send(RawHttp.get("/grafana/sse?events=3&intervalMs=300")).readResponseHead();
+            RawHttp.StreamingResponse s = c.send(RawHttp.get("/grafana/sse?events=3&intervalMs=1000")).readResponseHead();
             assertThat(s.header("Content-Type")).isEqualTo("text/event-stream");
             byte[] first = s.body().readNBytes("data: event-1\n\n".length());
-            assertThat(s.millisToFirstBodyByte()).isLessThan(250);
+            assertThat(s.millisToFirstBodyByte()).isLessThan(800);
             assertThat(new String(first, StandardCharsets.UTF_8)).isEqualTo("data: event-1\n\n");
             assertThat(new String(s.body().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data: event-2\n\ndata: event-3\n\n");
         }
@@ -236,6 +236,7 @@ class GrafanaStandInTest {
             assertThat(nm.status()).isEqualTo(304);
             assertThat(nm.framing()).isEqualTo(RawHttp.Framing.NONE);
             assertThat(nm.header("ETag")).isEqualTo("\"v1\"");
+            assertThat(nm.hasHeader("Content-Length")).isFalse(); // as Grafana (Go) sends it
             // the connection is still in sync after a body-less 304
             assertThat(c.send(RawHttp.get("/api/health")).readResponse().status()).isEqualTo(200);
         }
