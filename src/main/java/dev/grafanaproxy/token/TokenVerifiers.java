@@ -37,7 +37,11 @@ public final class TokenVerifiers {
     public static TokenVerifier uncached(ProxyConfig config, Clock clock) {
         // claims first: it opens no resources, so a bad expect_claims leaves nothing to clean up
         ClaimsPolicy claims = new ClaimsPolicy(config, clock);
-        KeySource source = keySource(config);
+        return verifier(config, claims, keySource(config));
+    }
+
+    /** The verifier over a given key source (tests pass one with shortened timings); closes it on failure. */
+    static TokenVerifier verifier(ProxyConfig config, ClaimsPolicy claims, KeySource source) {
         try {
             Set<JWSAlgorithm> allowed = Algorithms.allowList(config.algorithms(), source);
             return new JwtVerifier(source, allowed, claims);

@@ -4,6 +4,8 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -17,8 +19,6 @@ import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -251,10 +251,10 @@ public final class TestKeys {
 
         private String signWith(JWSSigner signer, JWSAlgorithm a, String keyId) throws JOSEException {
             try {
-                JWSHeader h = JWSHeader.parse(headerJson(a, keyId));
-                SignedJWT jwt = new SignedJWT(h, JWTClaimsSet.parse(claims));
-                jwt.sign(signer);
-                return jwt.serialize();
+                // JWSObject rather than SignedJWT: the payload is written exactly as given, not normalised
+                JWSObject jws = new JWSObject(JWSHeader.parse(headerJson(a, keyId)), new Payload(JSONObjectUtils.toJSONString(claims)));
+                jws.sign(signer);
+                return jws.serialize();
             } catch (ParseException e) {
                 throw new IllegalStateException(e);
             }
