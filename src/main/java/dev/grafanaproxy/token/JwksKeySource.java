@@ -114,7 +114,7 @@ final class JwksKeySource implements KeySource {
 
         JWKSetSource<SecurityContext> fetch = new URLBasedJWKSetSource<>(url, retriever);
         JWKSetSource<SecurityContext> limited = new RateLimitedJWKSetSource<>(fetch, settings.rateLimit().toMillis(), null);
-        JWKSetSource<SecurityContext> tolerant = new OutageTolerance(limited, settings.cacheTtl().toMillis(), where);
+        JWKSetSource<SecurityContext> tolerant = new OutageTolerance(limited, settings.cacheTtl().toMillis(), where, uri.toString());
 
         // core size 0: the thread exists only while there is refresh work, so an idle proxy holds none
         this.refreshExecutor = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -195,15 +195,22 @@ final class JwksKeySource implements KeySource {
         private final JWKSetSource<SecurityContext> inner;
         private final long ttlMillis;
         private final String where;
+        private final String fullUrl;
         private volatile JWKSet lastGood;
         private volatile long lastGoodAt;
         private volatile long outageSince = -1;
         private volatile boolean gaveUp;
 
-        OutageTolerance(JWKSetSource<SecurityContext> inner, long ttlMillis, String where) {
+        OutageTolerance(JWKSetSource<SecurityContext> inner, long ttlMillis, String where, String fullUrl) {
             this.inner = inner;
             this.ttlMillis = ttlMillis;
             this.where = where;
+            this.fullUrl = fullUrl;
+        }
+
+        /** The failure for a log line; the JDK quotes the whole URL, whose query might hold a credential. */
+        private String describe(Exception e) {
+            return String.valueOf(e.getMessage()).replace(fullUrl, where);
         }
 
         @Override
@@ -236,13 +243,13 @@ final class JwksKeySource implements KeySource {
                     // no keys at all is an unavailable key source, not an unknown key
                     throw new JWKSetUnavailableException("JWKS not fetched yet; refetch rate-limited");
                 }
-                LOG.warn("JWKS {} cannot be fetched and no keys were fetched before: {}", where, e.getMessage());
+                LOG.warn("JWKS {} cannot be fetched and no keys were fetched before: {}", where, describe(e));
                 throw e;
             }
             if (!rateLimited && outageSince < 0) {
                 outageSince = now;
                 LOG.warn("JWKS {} cannot be fetched ({}); the {} keys fetched at {} stay in use for up to {}",
-                        where, e.getMessage(), last.size(), Instant.ofEpochMilli(lastGoodAt), Durations.format(Duration.ofMillis(ttlMillis)));
+                        where, describe(e), last.size(), Instant.ofEpochMilli(lastGoodAt), Durations.format(Duration.ofMillis(ttlMillis)));
             }
             if (outageSince >= 0 && now - outageSince >= ttlMillis) {
                 if (!gaveUp) {

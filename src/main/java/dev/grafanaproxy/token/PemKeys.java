@@ -176,8 +176,7 @@ final class PemKeys {
     record Der(int tag, byte[] content) {
 
         static Der read(byte[] b) {
-            Der d = at(b, 0);
-            return d;
+            return at(b, 0);
         }
 
         private static Der at(byte[] b, int pos) {

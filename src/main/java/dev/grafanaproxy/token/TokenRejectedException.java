@@ -12,7 +12,7 @@ public final class TokenRejectedException extends Exception {
     public enum Reason {
         /** Not a compact JWS: wrong shape, bad base64url or JSON, a JWE, unsupported {@code crit}. */
         MALFORMED("malformed token"),
-        /** Longer than {@link JwtVerifier#MAX_TOKEN_LENGTH}; rejected before any parsing. */
+        /** Longer than 16 KB; rejected before any parsing. */
         TOO_LARGE("token too large"),
         /** {@code alg} is {@code none} (any spelling) or not in the allow-list for the key source. */
         ALGORITHM_NOT_ALLOWED("algorithm not allowed"),
