@@ -1,0 +1,131 @@
+package dev.grafanaproxy.e2e;
+
+import dev.grafanaproxy.testsupport.Containers;
+import dev.grafanaproxy.testsupport.GrafanaStandIn;
+import dev.grafanaproxy.testsupport.RawHttp;
+import dev.grafanaproxy.testsupport.ReceivedRequest;
+import dev.grafanaproxy.testsupport.ServletContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What happens when something breaks: Grafana down, too slow, breaking off mid-body, closing idle
+ * connections; the client going away. Each failure must give a clear status and short JSON body,
+ * or an aborted client connection, never a body that looks complete, never a stack trace.
+ */
+class ProxyFailuresIT {
+    private static E2E e2e;
+    private static GrafanaStandIn grafana;
+
+    @BeforeAll
+    static void start() throws Exception {
+        e2e = new E2E(p -> {
+            p.put("public_paths", "/*");
+            p.put("proxy.response_timeout", "1500ms");
+        });
+        grafana = e2e.grafana;
+    }
+
+    @AfterAll
+    static void stop() {
+        e2e.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        grafana.clearReceived();
+        grafana.idleTimeout(Duration.ofSeconds(30));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void grafanaUnreachableGives502WithJson(Containers kind) throws Exception {
+        int deadPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        try (ServletContainer c = kind.builder()
+                .contextParam("grafana.url", "http://127.0.0.1:" + deadPort)
+                .contextParam("jwt.secret", E2E.SECRET)
+                .contextParam("public_paths", "/*")
+                .start()) {
+            RawHttp.Response r = RawHttp.exchange(c.port(), RawHttp.get("/grafana/api/dashboards/uid/x"));
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.header("Content-Type")).startsWith("application/json");
+            assertThat(r.bodyText()).isEqualTo("{\"message\":\"Grafana is unreachable\"}");
+            assertThat(c.logLines()).filteredOn(l -> l.contains("Grafana is unreachable")).hasSize(1);
+            assertThat(c.logText()).doesNotContain("\tat dev.grafanaproxy");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void noAnswerWithinTheResponseTimeoutGives504(Containers kind) throws Exception {
+        long start = System.nanoTime();
+        RawHttp.Response r = RawHttp.exchange(e2e.server(kind).port(), RawHttp.get("/grafana/never"));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(r.bodyText()).isEqualTo("{\"message\":\"Grafana did not answer within 1500ms\"}");
+        assertThat(took).isBetween(Duration.ofMillis(1400), Duration.ofSeconds(8));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void aResponseBrokenOffMidBodyIsBrokenOffForTheClient(Containers kind) throws Exception {
+        for (String target : new String[] {"/grafana/abort?after=100000", "/grafana/abort?after=100000&chunked=true"}) {
+            RawHttp.Response r = RawHttp.exchange(e2e.server(kind).port(), RawHttp.get(target));
+            assertThat(r.status()).as(target).isEqualTo(200);
+            assertThat(r.complete()).as(target + ": a truncated body must not look complete").isFalse();
+            assertThat(r.bodyLength()).as(target).isLessThanOrEqualTo(100000);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void whenTheClientGoesAwayTheRequestToGrafanaIsCancelled(Containers kind) throws Exception {
+        RawHttp c = RawHttp.connect(e2e.server(kind).port());
+        c.send(RawHttp.get("/grafana/drip?chunks=100&intervalMs=100&size=1000"));
+        RawHttp.StreamingResponse s = c.readResponseHead();
+        assertThat(s.status()).isEqualTo(200);
+        InputStream in = s.body();
+        assertThat(in.read()).isNotNegative();
+        ReceivedRequest upstream = grafana.awaitReceived(r -> r.routePath().equals("/drip"), Duration.ofSeconds(5));
+        c.close();
+        assertThat(grafana.awaitConnectionClosed(upstream.connectionId(), Duration.ofSeconds(10)))
+                .as("the proxy closed its connection to Grafana").isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void connectionsGrafanaClosedWhileIdleAreNeverUsed(Containers kind) throws Exception {
+        int port = e2e.server(kind).port();
+        assertThat(RawHttp.exchange(port, RawHttp.get("/grafana/echo/warm")).status()).isEqualTo(200);
+        grafana.idleTimeout(Duration.ofMillis(200));
+        byte[] body = "{\"x\":1}".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 3; i++) {
+            Thread.sleep(600); // Grafana closes the pooled connection meanwhile
+            grafana.clearReceived();
+            RawHttp.Response r = RawHttp.exchange(port,
+                    RawHttp.request("POST", "/grafana/echo/after-idle", "Content-Length: " + body.length), body);
+            assertThat(r.status()).as("attempt %d", i).isEqualTo(200);
+            assertThat(grafana.received("/echo/after-idle")).as("sent exactly once").hasSize(1);
+        }
+        grafana.closeConnections(); // as a Grafana restart would
+        Thread.sleep(200);
+        grafana.clearReceived();
+        RawHttp.Response r = RawHttp.exchange(port,
+                RawHttp.request("POST", "/grafana/echo/after-restart", "Content-Length: " + body.length), body);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(grafana.received("/echo/after-restart")).hasSize(1);
+    }
+}
