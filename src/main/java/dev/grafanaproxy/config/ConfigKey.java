@@ -53,7 +53,10 @@ public enum ConfigKey {
     PROXY_CONNECT_TIMEOUT("proxy.connect_timeout", "5s"),
     PROXY_RESPONSE_TIMEOUT("proxy.response_timeout", "60s"),
     PROXY_MAX_CONNECTIONS("proxy.max_connections", "200"),
-    PROXY_PRESERVE_HOST("proxy.preserve_host", "true");
+    PROXY_PRESERVE_HOST("proxy.preserve_host", "true"),
+
+    WEBSOCKET_PATHS("websocket.paths", "/api/live/ws"),
+    WEBSOCKET_IDLE_TIMEOUT("websocket.idle_timeout", "0");
 
     private static final Map<String, ConfigKey> BY_NAME = Stream.of(values())
             .collect(Collectors.toUnmodifiableMap(ConfigKey::key, Function.identity()));

@@ -74,6 +74,9 @@ public final class ProxyConfig {
     private final int maxConnections;
     private final boolean preserveHost;
 
+    private final List<String> websocketPaths;
+    private final Duration websocketIdleTimeout;
+
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
         Parser p = new Parser(b);
@@ -116,6 +119,9 @@ public final class ProxyConfig {
         responseTimeout = p.duration(ConfigKey.PROXY_RESPONSE_TIMEOUT, true);
         maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
         preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
+
+        websocketPaths = p.paths(ConfigKey.WEBSOCKET_PATHS);
+        websocketIdleTimeout = p.duration(ConfigKey.WEBSOCKET_IDLE_TIMEOUT, false);
 
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
@@ -205,6 +211,13 @@ public final class ProxyConfig {
     public Duration responseTimeout() { return responseTimeout; }
     public int maxConnections() { return maxConnections; }
     public boolean preserveHost() { return preserveHost; }
+
+    // --- websocket.* -----------------------------------------------------------------------
+
+    /** Paths below the mount whose WebSocket upgrades are relayed; same matching as {@link #publicPaths()}. */
+    public List<String> websocketPaths() { return websocketPaths; }
+    /** How long a relayed WebSocket may stay silent both ways; zero for no limit. */
+    public Duration websocketIdleTimeout() { return websocketIdleTimeout; }
 
     /** Collects raw string values; {@link #build()} parses and validates them all. */
     public static final class Builder {

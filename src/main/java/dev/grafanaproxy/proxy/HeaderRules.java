@@ -28,6 +28,15 @@ public final class HeaderRules {
             "Host", "Content-Length", "Expect", "Authorization", "X-Forwarded-Proto", "X-Forwarded-Host",
             "X-Forwarded-For");
 
+    /**
+     * The WebSocket opening-handshake headers (RFC 6455 section 11.3). They belong to one hop: the
+     * relay's own client negotiates key, version and extensions with Grafana, and passes the
+     * client's sub-protocols through its API, so the client's values are never copied.
+     */
+    private static final Set<String> WEBSOCKET_HANDSHAKE = caseInsensitive(
+            "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol",
+            "Sec-WebSocket-Accept");
+
     private final Set<String> identityHeaders;
     private final String tokenCookie;
     private final String tokenHeader;
@@ -70,6 +79,14 @@ public final class HeaderRules {
     public boolean dropFromRequest(String name, Set<String> connectionTokens) {
         return HOP_BY_HOP.contains(name) || connectionTokens.contains(name) || REQUEST_SET_BY_PROXY.contains(name)
                 || identityHeaders.contains(name) || (tokenHeader != null && tokenHeader.equalsIgnoreCase(name));
+    }
+
+    /**
+     * True for a header of the WebSocket opening handshake; the relay drops these from the request it
+     * builds for Grafana in addition to everything {@link #dropFromRequest} drops.
+     */
+    public static boolean isWebSocketHandshake(String name) {
+        return WEBSOCKET_HANDSHAKE.contains(name);
     }
 
     /** True for a header the client sent under an identity name: a spoof attempt, always removed. */

@@ -21,7 +21,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Future;
@@ -39,7 +44,9 @@ import java.util.concurrent.Future;
  *       then the body relay in {@link ResponseRelay}</li>
  * </ol>
  * Configuration comes from {@link ProxyConfig} (see {@link ProxyConfigHolder}); the auth filter in
- * front hands over the identity as an {@link IdentityHeaders} request attribute.
+ * front hands over the identity as an {@link IdentityHeaders} request attribute. WebSocket upgrades
+ * on {@code websocket.paths} go through the same stages and are then handed to the
+ * {@link UpgradeRelay} (see {@link #newUpgradeRelay()}) instead of the HTTP client.
  */
 public class ProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -52,6 +59,7 @@ public class ProxyServlet extends HttpServlet {
     private transient HttpHost target;
     private transient String targetBasePath;
     private transient String responseTimeoutText;
+    private transient UpgradeRelay upgrades;
 
     public ProxyServlet() {
     }
@@ -74,15 +82,31 @@ public class ProxyServlet extends HttpServlet {
         responseTimeoutText = config.raw(ConfigKey.PROXY_RESPONSE_TIMEOUT) == null
                 ? Durations.format(config.responseTimeout()) : config.raw(ConfigKey.PROXY_RESPONSE_TIMEOUT);
         client = new UpstreamClient(config);
+        upgrades = newUpgradeRelay();
         LOG.info("grafana-proxy forwarding to {} (strip_prefix={}, preserve_host={}, max_connections={})",
                 base, config.stripPrefix(), config.preserveHost(), config.maxConnections());
     }
 
     @Override
     public void destroy() {
+        if (upgrades != null) {
+            upgrades.close();
+        }
         if (client != null) {
             client.close();
         }
+    }
+
+    /**
+     * The relay for WebSocket upgrades: the first {@link UpgradeRelay.Factory} on the web app's class
+     * path ({@code dev.grafanaproxy.websocket} in the WAR), or {@code null} for none, in which case an
+     * upgrade request is proxied as a plain request (its {@code Upgrade} header is hop-by-hop).
+     */
+    protected UpgradeRelay newUpgradeRelay() {
+        for (UpgradeRelay.Factory f : ServiceLoader.load(UpgradeRelay.Factory.class, ProxyServlet.class.getClassLoader())) {
+            return f.create(config, getServletContext());
+        }
+        return null;
     }
 
     protected final ProxyConfig config() {
@@ -105,6 +129,10 @@ public class ProxyServlet extends HttpServlet {
             return;
         }
         String pathAndQuery = upstreamPathAndQuery(request);
+        if (upgrades != null && request.getDispatcherType() == DispatcherType.REQUEST && upgrades.accepts(request)) {
+            relayUpgrade(request, response, pathAndQuery);
+            return;
+        }
         String logTarget = request.getMethod() + " " + RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request);
 
         AsyncContext async = request.startAsync();
@@ -124,6 +152,23 @@ public class ProxyServlet extends HttpServlet {
         if (body != null) {
             body.start();
         }
+    }
+
+    /** Builds the upstream request with the usual stages and hands it to the {@link UpgradeRelay}. */
+    private void relayUpgrade(HttpServletRequest request, HttpServletResponse response, String pathAndQuery) throws IOException {
+        URI uri;
+        try {
+            uri = URI.create(target.toURI() + pathAndQuery);
+        } catch (IllegalArgumentException e) {
+            ErrorResponses.send(response, HttpServletResponse.SC_BAD_REQUEST, "malformed request target");
+            return;
+        }
+        BasicHttpRequest upstreamRequest = newUpstreamRequest(request, pathAndQuery);
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Header h : upstreamRequest.getHeaders()) {
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getName(), h.getValue()));
+        }
+        upgrades.relay(request, response, new UpgradeRelay.Upstream(uri, headers));
     }
 
     /** The body producer, or {@code null} for a request without a body. */

@@ -1,33 +1,22 @@
 package dev.grafanaproxy.web;
 
+import dev.grafanaproxy.config.PathPatterns;
+
 import java.util.List;
 
 /**
- * The {@code public_paths} matcher. An entry matches exactly that path; an entry ending in
- * {@code /*} matches that segment and everything below it, so {@code /api/health} never covers
- * {@code /api/healthx} and {@code /public/*} never covers {@code /publicity}. Paths are compared
- * after the container's decoding and dot-segment normalisation.
+ * The {@code public_paths} matcher: {@link PathPatterns}, the same matching {@code websocket.paths}
+ * uses. An entry matches exactly that path; an entry ending in {@code /*} matches that segment and
+ * everything below it.
  */
 final class PublicPaths {
-    private final List<String> exact;
-    private final List<String> prefixes;
+    private final PathPatterns patterns;
 
     PublicPaths(List<String> entries) {
-        this.exact = entries.stream().filter(e -> !e.endsWith("/*")).toList();
-        this.prefixes = entries.stream().filter(e -> e.endsWith("/*")).map(e -> e.substring(0, e.length() - 2)).toList();
+        this.patterns = new PathPatterns(entries);
     }
 
     boolean matches(String path) {
-        for (String e : exact) {
-            if (e.equals(path)) {
-                return true;
-            }
-        }
-        for (String p : prefixes) {
-            if (p.isEmpty() || path.equals(p) || path.startsWith(p + "/")) {
-                return true;
-            }
-        }
-        return false;
+        return patterns.matches(path);
     }
 }

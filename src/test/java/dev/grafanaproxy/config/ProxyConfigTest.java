@@ -88,6 +88,8 @@ class ProxyConfigTest {
         CONTRACT_DEFAULTS.put("proxy.response_timeout", "60s");
         CONTRACT_DEFAULTS.put("proxy.max_connections", "200");
         CONTRACT_DEFAULTS.put("proxy.preserve_host", "true");
+        CONTRACT_DEFAULTS.put("websocket.paths", "/api/live/ws");
+        CONTRACT_DEFAULTS.put("websocket.idle_timeout", "0");
     }
 
     @Nested
@@ -140,6 +142,8 @@ class ProxyConfigTest {
             assertThat(c.responseTimeout()).isEqualTo(Duration.ofSeconds(60));
             assertThat(c.maxConnections()).isEqualTo(200);
             assertThat(c.preserveHost()).isTrue();
+            assertThat(c.websocketPaths()).containsExactly("/api/live/ws");
+            assertThat(c.websocketIdleTimeout()).as("Live is long-lived: no idle limit").isZero();
             assertThat(c.identityHeaderNames()).containsExactlyInAnyOrder("X-WEBAUTH-USER", "X-WEBAUTH-NAME",
                     "X-WEBAUTH-EMAIL", "X-WEBAUTH-ROLE", "X-WEBAUTH-GROUPS", "X-Grafana-Org-Id", "X-JWT-Assertion");
         }
@@ -196,6 +200,8 @@ class ProxyConfigTest {
                     .set("proxy.response_timeout", "2m")
                     .set("proxy.max_connections", "16")
                     .set("proxy.preserve_host", "false")
+                    .set("websocket.paths", "/api/live/ws, /api/live/push/*")
+                    .set("websocket.idle_timeout", "10m")
                     .build();
             assertThat(c.grafanaUrl()).isEqualTo(URI.create("https://grafana.internal:3443/base"));
             assertThat(c.stripPrefix()).isTrue();
@@ -230,6 +236,8 @@ class ProxyConfigTest {
             assertThat(c.responseTimeout()).isEqualTo(Duration.ofMinutes(2));
             assertThat(c.maxConnections()).isEqualTo(16);
             assertThat(c.preserveHost()).isFalse();
+            assertThat(c.websocketPaths()).containsExactly("/api/live/ws", "/api/live/push/*");
+            assertThat(c.websocketIdleTimeout()).isEqualTo(Duration.ofMinutes(10));
             assertThat(c.raw(ConfigKey.JWT_CLOCK_SKEW)).isEqualTo("0");
         }
 
@@ -417,6 +425,20 @@ class ProxyConfigTest {
         void badPublicPaths(String value) {
             assertThat(error("public_paths", "public_paths", value)).hasMessage(invalid("public_paths", value,
                     "expected comma-separated paths starting with /, optionally ending in /*"));
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"api/live/ws", "/api/*/ws", "/ws?x=1"})
+        void badWebSocketPaths(String value) {
+            assertThat(error("websocket.paths", "websocket.paths", value)).hasMessage(invalid("websocket.paths", value,
+                    "expected comma-separated paths starting with /, optionally ending in /*"));
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"forever", "-1s", "10"})
+        void badWebSocketIdleTimeouts(String value) {
+            assertThat(error("websocket.idle_timeout", "websocket.idle_timeout", value)).hasMessage(invalid("websocket.idle_timeout",
+                    value, "expected a duration such as 500ms, 5s, 60m or 1h"));
         }
 
         @ParameterizedTest

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -18,7 +19,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@code webdefault-ee10.xml} applied, as in a standalone Jetty), default HTTP settings.
  * Annotations and {@code ServletContainerInitializer}s are only scanned if
  * {@code jetty-ee10-annotations} is on the test classpath (it is not): the WAR should declare
- * its components in {@code web.xml}.
+ * its components in {@code web.xml}. The Jakarta WebSocket {@code ServerContainer} is set up
+ * explicitly, as the {@code ee10-websocket-jakarta} module does in a standalone Jetty.
  */
 final class EmbeddedJetty extends AbstractServletContainer {
 
@@ -60,6 +62,7 @@ final class EmbeddedJetty extends AbstractServletContainer {
         for (Map.Entry<String, String> p : settings.contextParams().entrySet()) {
             webapp.setInitParameter(p.getKey(), p.getValue());
         }
+        JakartaWebSocketServletContainerInitializer.configure(webapp, null);
         contexts.addHandler(webapp);
 
         if (settings.hostApp()) {

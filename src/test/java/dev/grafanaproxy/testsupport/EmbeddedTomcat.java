@@ -20,7 +20,9 @@ import org.apache.tomcat.util.scan.StandardJarScanner;
 /**
  * Tomcat 11 with the WAR deployed as a context with a {@link ContextConfig}, the way the host's
  * deployer would (its {@code web.xml}, annotations, {@code META-INF/context.xml} and
- * {@code ServletContainerInitializer}s honoured, the WAR unpacked under the app base). Instead of
+ * {@code ServletContainerInitializer}s honoured, the WAR unpacked under the app base; Tomcat's
+ * WebSocket {@code WsSci} comes from {@code tomcat-embed-websocket} on the class path, as from
+ * {@code lib/tomcat-websocket.jar} in a real Tomcat). Instead of
  * {@code conf/web.xml} it gets the default servlet and MIME types, but no JSP (so no Jasper).
  */
 final class EmbeddedTomcat extends AbstractServletContainer {

@@ -91,6 +91,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *     {@code Trailer: X-T}, {@code Upgrade: h2c} and the end-to-end {@code X-End-To-End: kept}.
  *     Jetty's generator writes all of them as set (see GrafanaStandInTest); only
  *     {@code Connection} gets {@code keep-alive}/{@code close} handling</td></tr>
+ * <tr><td>{@code /api/live/*}</td><td>WebSocket upgrades: the Grafana Live stand-in, see {@link GrafanaLive}</td></tr>
  * <tr><td>anything else</td><td>404 {@code {"message":"Not found"}}, unless a custom route matches
  *     ({@link #route(String, Route)})</td></tr>
  * </table>
@@ -173,6 +174,7 @@ public final class GrafanaStandIn implements AutoCloseable {
     private final Set<Callback> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Route> customRoutes = new ConcurrentHashMap<>();
     private volatile long idleTimeoutMs = 30_000;
+    private final GrafanaLive live = new GrafanaLive(this::recordUpgrade);
 
     /** Creates a stand-in, not yet started: {@code new GrafanaStandIn().start()}. */
     public GrafanaStandIn() {
@@ -209,7 +211,31 @@ public final class GrafanaStandIn implements AutoCloseable {
             }
         });
         server.addConnector(connector);
-        server.setHandler(new StandInHandler());
+        var webSockets = live.handler(server);
+        webSockets.setHandler(new StandInHandler());
+        server.setHandler(webSockets);
+    }
+
+    /** The Grafana Live WebSocket endpoint ({@code /api/live/*}): sessions, closes, flood counter. */
+    public GrafanaLive live() {
+        return live;
+    }
+
+    /** Records a WebSocket upgrade request like any other (no body). */
+    private void recordUpgrade(Request request) {
+        List<Header> headers = new ArrayList<>();
+        for (HttpField f : request.getHeaders()) {
+            headers.add(new Header(f.getName(), f.getValue() == null ? "" : f.getValue()));
+        }
+        Long connectionId = openConnections.get(request.getConnectionMetaData().getConnection());
+        ReceivedRequest r = new ReceivedRequest(request.getMethod(), request.getHttpURI().getPath(), request.getHttpURI().getQuery(),
+                headers, 0, TestData.sha256(new byte[0]), true,
+                Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request), connectionId == null ? -1 : connectionId,
+                Instant.now());
+        synchronized (lock) {
+            received.add(r);
+            lock.notifyAll();
+        }
     }
 
     /**
