@@ -2,7 +2,6 @@ package dev.grafanaproxy.websocket;
 
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
-import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.SendResult;
@@ -25,7 +24,7 @@ import java.util.function.Supplier;
 
 /**
  * One relayed WebSocket: the upstream side is a JDK {@link WebSocket.Listener}, the client side a
- * Jakarta {@link Endpoint} ({@link ClientSide}). No thread belongs to a relay; work happens in the
+ * Jakarta {@link Endpoint} ({@link RelayEndpoint}). No thread belongs to a relay; work happens in the
  * callbacks of either side, and buffering is bounded both ways:
  *
  * <ul>
@@ -60,7 +59,7 @@ final class Relay implements WebSocket.Listener {
 
     private final WebSocketRelays owner;
     private final String target;
-    private final ClientSide clientSide = new ClientSide();
+    private final RelayEndpoint clientSide = new RelayEndpoint(this);
 
     private volatile WebSocket upstream;
     private volatile Session client;
@@ -83,7 +82,7 @@ final class Relay implements WebSocket.Listener {
         this.target = target;
     }
 
-    ClientSide clientSide() {
+    RelayEndpoint clientSide() {
         return clientSide;
     }
 
@@ -278,7 +277,7 @@ final class Relay implements WebSocket.Listener {
     }
 
     private void clientFailed(Throwable t) {
-        LOG.debug("WebSocket {}: sending to the client failed: {}", target, String.valueOf(t));
+        LOG.debug("WebSocket " + target + ": sending to the client failed", t);
         // the client's connection is gone or going: Grafana's side goes the same way
         upstreamClosed.set(true);
         WebSocket ws = upstream;
@@ -435,7 +434,7 @@ final class Relay implements WebSocket.Listener {
         lastSend = send.get();
     }
 
-    private void clientClosed(CloseReason reason) {
+    void clientClosed(CloseReason reason) {
         clientClosing.set(true);
         int code = reason == null ? CLOSE_ABNORMAL : reason.getCloseCode().getCode();
         String phrase = reason == null ? "" : reason.getReasonPhrase();
@@ -451,39 +450,30 @@ final class Relay implements WebSocket.Listener {
         finish();
     }
 
-    /** The Jakarta endpoint of one relay; the container gets this very instance from the configurator. */
-    final class ClientSide extends Endpoint {
+    // --- the Jakarta endpoint's events (see RelayEndpoint) ----------------------------------------
 
-        @Override
-        public void onOpen(Session session, EndpointConfig config) {
-            session.setMaxIdleTimeout(owner.config().websocketIdleTimeout().toMillis());
-            session.setMaxTextMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
-            session.setMaxBinaryMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
-            session.addMessageHandler(String.class, (MessageHandler.Partial<String>) Relay.this::fromClientText);
-            session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) Relay.this::fromClientBinary);
-            session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) Relay.this::fromClientPong);
-            CloseReason pending;
-            synchronized (Relay.this) {
-                client = session;
-                pending = pendingClientClose;
-            }
-            owner.opened(Relay.this);
-            LOG.debug("WebSocket {}: relaying (sub-protocol \"{}\")", target, session.getNegotiatedSubprotocol());
-            if (pending != null) {
-                closeClient(session, pending);
-                return;
-            }
-            upstream.request(1);
+    void clientOpened(Session session) {
+        session.setMaxIdleTimeout(owner.config().websocketIdleTimeout().toMillis());
+        session.setMaxTextMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
+        session.setMaxBinaryMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
+        session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::fromClientText);
+        session.addMessageHandler(ByteBuffer.class, (MessageHandler.Partial<ByteBuffer>) this::fromClientBinary);
+        session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) this::fromClientPong);
+        CloseReason pending;
+        synchronized (this) {
+            client = session;
+            pending = pendingClientClose;
         }
+        owner.opened(this);
+        LOG.debug("WebSocket {}: relaying (sub-protocol \"{}\")", target, session.getNegotiatedSubprotocol());
+        if (pending != null) {
+            closeClient(session, pending);
+            return;
+        }
+        upstream.request(1);
+    }
 
-        @Override
-        public void onClose(Session session, CloseReason closeReason) {
-            clientClosed(closeReason);
-        }
-
-        @Override
-        public void onError(Session session, Throwable thr) {
-            LOG.debug("WebSocket {}: client connection error: {}", target, String.valueOf(thr));
-        }
+    void clientError(Throwable thr) {
+        LOG.debug("WebSocket {}: client connection error: {}", target, String.valueOf(thr));
     }
 }

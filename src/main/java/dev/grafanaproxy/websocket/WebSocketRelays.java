@@ -175,7 +175,7 @@ final class WebSocketRelays implements UpgradeRelay {
         }
         relay.upstream(ws);
         String protocol = ws.getSubprotocol() == null ? "" : ws.getSubprotocol();
-        ServerEndpointConfig endpointConfig = ServerEndpointConfig.Builder.create(Relay.ClientSide.class, "/")
+        ServerEndpointConfig endpointConfig = ServerEndpointConfig.Builder.create(RelayEndpoint.class, "/")
                 .subprotocols(protocol.isEmpty() ? List.of() : List.of(protocol))
                 .configurator(new RelayConfigurator(relay.clientSide(), protocol))
                 .build();
@@ -361,10 +361,10 @@ final class WebSocketRelays implements UpgradeRelay {
      * instance, no origin check of the container's (Grafana checks the Origin it is sent).
      */
     private static final class RelayConfigurator extends ServerEndpointConfig.Configurator {
-        private final Relay.ClientSide endpoint;
+        private final RelayEndpoint endpoint;
         private final String protocol;
 
-        RelayConfigurator(Relay.ClientSide endpoint, String protocol) {
+        RelayConfigurator(RelayEndpoint endpoint, String protocol) {
             this.endpoint = endpoint;
             this.protocol = protocol;
         }

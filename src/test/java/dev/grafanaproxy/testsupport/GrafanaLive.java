@@ -154,7 +154,8 @@ public final class GrafanaLive {
         }
     }
 
-    private final class Endpoint implements Session.Listener.AutoDemanding {
+    /** One Live session (public: Jetty invokes its methods through method handles). */
+    public final class Endpoint implements Session.Listener.AutoDemanding {
         private final String hello;
         private final Map<String, String> query;
         private Session session;
