@@ -43,8 +43,8 @@ import java.util.function.Supplier;
  *       side is congested holds a thread, and only for that time.</li>
  * </ul>
  *
- * Pings from Grafana are answered by the JDK client and also passed to the client; pongs pass both
- * ways. Pings from the client are answered by the container (the Jakarta API does not deliver them).
+ * Pings from Grafana are answered by the JDK client and also passed to the client (whose answer is
+ * then not passed back, so Grafana gets one pong per ping); other pongs pass both ways. Pings from the client are answered by the container (the Jakarta API does not deliver them).
  * Close codes and reasons pass both ways; a connection lost without a Close frame is aborted on the
  * other side too.
  */
@@ -62,6 +62,8 @@ final class Relay implements WebSocket.Listener {
     private final RelayEndpoint clientSide = new RelayEndpoint(this);
 
     private volatile WebSocket upstream;
+    /** {@link System#nanoTime()} of the last message either way, for {@code websocket.idle_timeout}. */
+    private volatile long lastActivity = System.nanoTime();
     private volatile Session client;
     private CloseReason pendingClientClose; // guarded by this: Grafana closed before the client's session opened
 
@@ -72,6 +74,9 @@ final class Relay implements WebSocket.Listener {
 
     // client to Grafana: touched only by the container's handler calls for this session, which are sequential
     private CompletableFuture<WebSocket> lastSend;
+
+    /** The payload of the last ping passed to the client: its pong is not passed back (the JDK already answered). */
+    private volatile ByteBuffer forwardedPing;
 
     private final AtomicBoolean upstreamClosed = new AtomicBoolean();
     private final AtomicBoolean clientClosing = new AtomicBoolean();
@@ -116,6 +121,19 @@ final class Relay implements WebSocket.Listener {
         closeUpstream(CloseReason.CloseCodes.GOING_AWAY.getCode(), reason);
     }
 
+    /** Whether nothing passed either way for longer than {@code idleNanos}. */
+    boolean idleLongerThan(long idleNanos) {
+        return System.nanoTime() - lastActivity > idleNanos;
+    }
+
+    /** {@code websocket.idle_timeout} expired: a Close (1001) to both sides. */
+    void idleTimeout() {
+        LOG.debug("WebSocket {}: idle timeout", target);
+        String reason = "idle timeout";
+        closeClient(CloseReason.CloseCodes.GOING_AWAY.getCode(), reason);
+        closeUpstream(CloseReason.CloseCodes.GOING_AWAY.getCode(), reason);
+    }
+
     /** Drops both connections now. */
     void abort() {
         upstreamClosed.set(true);
@@ -149,6 +167,7 @@ final class Relay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+        lastActivity = System.nanoTime();
         if (text == null && last) {
             sendTextToClient(data.toString());
             return null;
@@ -174,6 +193,7 @@ final class Relay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+        lastActivity = System.nanoTime();
         if (binary == null && last) {
             // the JDK keeps the buffer until the returned stage completes: no copy needed
             CompletableFuture<Void> reclaim = new CompletableFuture<>();
@@ -221,11 +241,14 @@ final class Relay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
+        lastActivity = System.nanoTime();
         // The JDK client has already answered Grafana with a pong; the client gets the ping too.
         // No message is being sent to the client now (demand follows completion), so this small
         // control frame goes out at once.
         try {
-            client.getAsyncRemote().sendPing(copy(message));
+            ByteBuffer payload = copy(message);
+            forwardedPing = payload.duplicate();
+            client.getAsyncRemote().sendPing(payload);
             ws.request(1);
         } catch (IOException | RuntimeException e) {
             clientFailed(e);
@@ -235,6 +258,7 @@ final class Relay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+        lastActivity = System.nanoTime();
         try {
             client.getAsyncRemote().sendPong(copy(message));
             ws.request(1);
@@ -277,7 +301,7 @@ final class Relay implements WebSocket.Listener {
     }
 
     private void clientFailed(Throwable t) {
-        LOG.debug("WebSocket " + target + ": sending to the client failed", t);
+        LOG.debug("WebSocket {}: sending to the client failed: {}", target, String.valueOf(t));
         // the client's connection is gone or going: Grafana's side goes the same way
         upstreamClosed.set(true);
         WebSocket ws = upstream;
@@ -403,6 +427,11 @@ final class Relay implements WebSocket.Listener {
 
     private void fromClientPong(PongMessage pong) {
         ByteBuffer copy = copy(pong.getApplicationData());
+        ByteBuffer answered = forwardedPing;
+        if (answered != null && answered.equals(copy)) {
+            forwardedPing = null; // the client's answer to Grafana's ping, which the JDK client has answered already
+            return;
+        }
         toUpstream(() -> upstream.sendPong(copy));
     }
 
@@ -411,6 +440,7 @@ final class Relay implements WebSocket.Listener {
      * at a time, and waiting here is what stops the container reading more from this client.
      */
     private void toUpstream(Supplier<CompletableFuture<WebSocket>> send) {
+        lastActivity = System.nanoTime();
         if (upstreamClosed.get()) {
             return;
         }
@@ -453,7 +483,11 @@ final class Relay implements WebSocket.Listener {
     // --- the Jakarta endpoint's events (see RelayEndpoint) ----------------------------------------
 
     void clientOpened(Session session) {
-        session.setMaxIdleTimeout(owner.config().websocketIdleTimeout().toMillis());
+        // the relay keeps its own idle timer over both sides (Tomcat checks its own only every 10 s)
+        session.setMaxIdleTimeout(0);
+        // Tomcat gives a Close frame with a code other than 1000 only 50 ms to find the connection
+        // free; a message still being written to the client would turn a clean close into 1006.
+        session.getUserProperties().put("org.apache.tomcat.websocket.ABNORMAL_SESSION_CLOSE_SEND_TIMEOUT", CLOSE_GRACE_MS);
         session.setMaxTextMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
         session.setMaxBinaryMessageBufferSize(WebSocketRelays.CLIENT_PART_SIZE);
         session.addMessageHandler(String.class, (MessageHandler.Partial<String>) this::fromClientText);

@@ -88,8 +88,6 @@ final class WebSocketRelays implements UpgradeRelay {
         executor.allowCoreThreadTimeOut(true);
         timer = new ScheduledThreadPoolExecutor(1, threads("grafana-proxy-ws-timer-"));
         timer.setRemoveOnCancelPolicy(true);
-        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-        timer.allowCoreThreadTimeOut(true);
         // The client's selector thread lives until the client is collected (JDK 17 has no close):
         // do not let it inherit, and so pin, the web app's class loader.
         Thread current = Thread.currentThread();
@@ -104,6 +102,17 @@ final class WebSocketRelays implements UpgradeRelay {
                     .build();
         } finally {
             current.setContextClassLoader(tccl);
+        }
+        long idle = config.websocketIdleTimeout().toNanos();
+        if (idle > 0) {
+            long period = Math.max(50, Math.min(1000, config.websocketIdleTimeout().toMillis() / 4));
+            timer.scheduleWithFixedDelay(() -> {
+                for (Relay r : open) {
+                    if (r.idleLongerThan(idle)) {
+                        r.idleTimeout();
+                    }
+                }
+            }, period, period, TimeUnit.MILLISECONDS);
         }
         LOG.info("grafana-proxy relaying WebSocket upgrades on {} (idle_timeout={})", config.websocketPaths(),
                 Durations.format(config.websocketIdleTimeout()));

@@ -85,6 +85,11 @@ final class EmbeddedJetty extends AbstractServletContainer {
     }
 
     @Override
+    public void undeploy() throws Exception {
+        webapp.stop();
+    }
+
+    @Override
     public int port() {
         return connector == null ? -1 : connector.getLocalPort();
     }

@@ -132,6 +132,11 @@ final class EmbeddedTomcat extends AbstractServletContainer {
     }
 
     @Override
+    public void undeploy() throws Exception {
+        webapp.stop();
+    }
+
+    @Override
     public int port() {
         return connector == null ? -1 : connector.getLocalPort();
     }

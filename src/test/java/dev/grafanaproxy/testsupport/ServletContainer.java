@@ -78,6 +78,12 @@ public interface ServletContainer extends AutoCloseable {
         return baseUrl() + settings().contextPath();
     }
 
+    /**
+     * Stops the web app alone (undeploy) while the server keeps running and its connections stay
+     * open, as a redeploy or the manager's "stop" does.
+     */
+    void undeploy() throws Exception;
+
     /** Whether the web app at {@link Settings#contextPath()} started and serves requests. */
     boolean isWebappAvailable();
 
