@@ -75,6 +75,7 @@ final class WebSocketRelays implements UpgradeRelay {
     private final Set<Relay> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean hostRestricted = new AtomicBoolean();
     private final AtomicBoolean warnedNoContainer = new AtomicBoolean();
+    private final AtomicBoolean warnedNonAscii = new AtomicBoolean();
     private volatile boolean closed;
 
     WebSocketRelays(ProxyConfig config, ServletContext context, PathPatterns paths) {
@@ -210,10 +211,11 @@ final class WebSocketRelays implements UpgradeRelay {
      */
     private WebSocket connect(Upstream upstream, List<String> protocols, WebSocket.Listener listener) throws UpstreamRefused {
         URI uri = webSocketUri(upstream.uri());
+        List<Map.Entry<String, String>> headers = asciiHeaders(upstream.headers());
         boolean withHost = config.preserveHost() && !hostRestricted.get();
         while (true) {
             WebSocket.Builder b = client.newWebSocketBuilder().connectTimeout(config.connectTimeout());
-            for (Map.Entry<String, String> h : upstream.headers()) {
+            for (Map.Entry<String, String> h : headers) {
                 String name = h.getKey();
                 if (HeaderRules.isWebSocketHandshake(name) || (name.equalsIgnoreCase("Host") && !withHost)) {
                     continue;
@@ -247,6 +249,53 @@ final class WebSocketRelays implements UpgradeRelay {
                 throw refused(cause);
             }
         }
+    }
+
+    /**
+     * The JDK client writes header values as US-ASCII: every other byte would reach Grafana as
+     * {@code ?}. An identity must never arrive altered, so an identity value with non-ASCII bytes
+     * (UTF-8 names with {@code grafana.headers_encoded=false}) refuses the upgrade; other values are
+     * left out (non-ASCII cookies one by one).
+     */
+    private List<Map.Entry<String, String>> asciiHeaders(List<Map.Entry<String, String>> headers) throws UpstreamRefused {
+        List<Map.Entry<String, String>> out = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> h : headers) {
+            String value = h.getValue();
+            if (isAscii(value)) {
+                out.add(h);
+            } else if (headerRules.isIdentityHeader(h.getKey())) {
+                if (warnedNonAscii.compareAndSet(false, true)) {
+                    LOG.warn("grafana-proxy: an identity with non-ASCII characters cannot be sent on a WebSocket; set"
+                            + " grafana.headers_encoded=true here and headers_encoded=true in Grafana's [auth.proxy]");
+                }
+                throw new UpstreamRefused(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "identity header " + h.getKey()
+                        + " has non-ASCII characters and grafana.headers_encoded=false",
+                        "this identity cannot be sent on a WebSocket without grafana.headers_encoded=true");
+            } else if (h.getKey().equalsIgnoreCase("Cookie")) {
+                StringBuilder kept = new StringBuilder();
+                for (String part : value.split(";")) {
+                    String cookie = part.trim();
+                    if (!cookie.isEmpty() && isAscii(cookie)) {
+                        kept.append(kept.length() == 0 ? "" : "; ").append(cookie);
+                    }
+                }
+                if (kept.length() > 0) {
+                    out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(h.getKey(), kept.toString()));
+                }
+            } else {
+                LOG.debug("header {} with non-ASCII bytes left out of the WebSocket upgrade", h.getKey());
+            }
+        }
+        return out;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7E) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private UpstreamRefused timeout() {

@@ -39,6 +39,7 @@ class WebSocketLoadIT {
                      .contextParam("grafana.url", grafana.baseUrl())
                      .contextParam("jwt.secret", E2E.SECRET)
                      .contextParam("jwt.cookie_name", "app_session")
+                     .contextParam("grafana.headers_encoded", "true")
                      .maxThreads(20)
                      .start()) {
             assertThat(c.isWebappAvailable()).as(c.logText()).isTrue();

@@ -41,6 +41,7 @@ class WebSocketSlowClientIT {
                      .contextParam("grafana.url", grafana.baseUrl())
                      .contextParam("jwt.secret", E2E.SECRET)
                      .contextParam("jwt.cookie_name", "app_session")
+                     .contextParam("grafana.headers_encoded", "true")
                      .start()) {
             assertThat(c.isWebappAvailable()).as(c.logText()).isTrue();
             var memory = ManagementFactory.getMemoryMXBean();
