@@ -73,6 +73,7 @@ public final class ProxyConfig {
     private final Duration responseTimeout;
     private final int maxConnections;
     private final boolean preserveHost;
+    private final Duration reloadInterval;
 
     private final List<String> websocketPaths;
     private final Duration websocketIdleTimeout;
@@ -119,6 +120,7 @@ public final class ProxyConfig {
         responseTimeout = p.duration(ConfigKey.PROXY_RESPONSE_TIMEOUT, true);
         maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
         preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
+        reloadInterval = p.duration(ConfigKey.RELOAD_INTERVAL, false);
 
         websocketPaths = p.paths(ConfigKey.WEBSOCKET_PATHS);
         websocketIdleTimeout = p.duration(ConfigKey.WEBSOCKET_IDLE_TIMEOUT, false);
@@ -211,6 +213,8 @@ public final class ProxyConfig {
     public Duration responseTimeout() { return responseTimeout; }
     public int maxConnections() { return maxConnections; }
     public boolean preserveHost() { return preserveHost; }
+    /** How often the config file and key files are checked for changes; zero turns watching off. */
+    public Duration reloadInterval() { return reloadInterval; }
 
     // --- websocket.* -----------------------------------------------------------------------
 

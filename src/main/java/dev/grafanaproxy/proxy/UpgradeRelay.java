@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public interface UpgradeRelay {
 
-    /** Creates the relay for one web app. */
+    /** Creates the relay for one web app, with the configuration at start-up. */
     interface Factory {
         UpgradeRelay create(ProxyConfig config, ServletContext context);
     }
@@ -32,21 +32,22 @@ public interface UpgradeRelay {
      *
      * @param uri     Grafana's {@code http(s)} URI with the raw path and query
      * @param headers the headers after every proxy stage, in order; {@code Host} only when preserved
+     * @param config  the configuration the request was built with (a reload may replace it later)
      */
-    record Upstream(URI uri, List<Map.Entry<String, String>> headers) {
-        public Upstream {
+    record Handshake(URI uri, List<Map.Entry<String, String>> headers, ProxyConfig config) {
+        public Handshake {
             headers = List.copyOf(headers);
         }
     }
 
-    /** Whether this request is an upgrade the relay takes (checked after the auth filter let it pass). */
-    boolean accepts(HttpServletRequest request);
+    /** Whether this request is an upgrade the relay takes under {@code config} (after the auth filter let it pass). */
+    boolean accepts(HttpServletRequest request, ProxyConfig config);
 
     /**
      * Answers the request on the container thread that carries it: either switches protocols or
      * writes an error status.
      */
-    void relay(HttpServletRequest request, HttpServletResponse response, Upstream upstream) throws IOException;
+    void relay(HttpServletRequest request, HttpServletResponse response, Handshake handshake) throws IOException;
 
     /** Closes every relayed connection (undeploy). */
     void close();

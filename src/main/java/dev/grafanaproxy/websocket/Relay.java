@@ -1,5 +1,6 @@
 package dev.grafanaproxy.websocket;
 
+import dev.grafanaproxy.config.ProxyConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.MessageHandler;
@@ -58,6 +59,7 @@ final class Relay implements WebSocket.Listener {
     private static final int CLOSE_ERROR = 1011;
 
     private final WebSocketRelays owner;
+    private final ProxyConfig config;
     private final String target;
     private final RelayEndpoint clientSide = new RelayEndpoint(this);
 
@@ -82,8 +84,9 @@ final class Relay implements WebSocket.Listener {
     private final AtomicBoolean clientClosing = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    Relay(WebSocketRelays owner, String target) {
+    Relay(WebSocketRelays owner, ProxyConfig config, String target) {
         this.owner = owner;
+        this.config = config;
         this.target = target;
     }
 
@@ -121,9 +124,10 @@ final class Relay implements WebSocket.Listener {
         closeUpstream(CloseReason.CloseCodes.GOING_AWAY.getCode(), reason);
     }
 
-    /** Whether nothing passed either way for longer than {@code idleNanos}. */
-    boolean idleLongerThan(long idleNanos) {
-        return System.nanoTime() - lastActivity > idleNanos;
+    /** Whether nothing passed either way for longer than {@code websocket.idle_timeout} (never when zero). */
+    boolean idleTimedOut() {
+        long idle = config.websocketIdleTimeout().toNanos();
+        return idle > 0 && System.nanoTime() - lastActivity > idle;
     }
 
     /** {@code websocket.idle_timeout} expired: a Close (1001) to both sides. */
@@ -447,9 +451,9 @@ final class Relay implements WebSocket.Listener {
         CompletableFuture<WebSocket> prev = lastSend;
         if (prev != null) {
             try {
-                prev.get(owner.config().responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                prev.get(config.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                LOG.info("WebSocket {}: Grafana took nothing for {} ms; closing", target, owner.config().responseTimeout().toMillis());
+                LOG.info("WebSocket {}: Grafana took nothing for {} ms; closing", target, config.responseTimeout().toMillis());
                 closeClient(CLOSE_ERROR, "Grafana is not reading");
                 upstreamClosed.set(true);
                 upstream.abort();

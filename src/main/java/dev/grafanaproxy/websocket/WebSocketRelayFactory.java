@@ -25,24 +25,33 @@ public final class WebSocketRelayFactory implements UpgradeRelay.Factory {
 
     @Override
     public UpgradeRelay create(ProxyConfig config, ServletContext context) {
-        PathPatterns paths = new PathPatterns(config.websocketPaths());
-        if (paths.isEmpty()) {
-            return null;
-        }
         try {
             Class.forName(SERVER_CONTAINER, false, WebSocketRelayFactory.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
             LOG.warn("grafana-proxy: the container has no Jakarta WebSocket API; WebSocket upgrades on {} get 501"
                     + " (Jetty: enable the ee10-websocket-jakarta module)", config.websocketPaths());
-            return new Unavailable(paths);
+            return new Unavailable();
         }
-        return new WebSocketRelays(config, context, paths);
+        return new WebSocketRelays(config, context);
     }
 
-    /** Whether the request is a WebSocket upgrade (RFC 6455 section 4.1) on one of {@code paths}. */
-    static boolean isWebSocketUpgrade(HttpServletRequest request, PathPatterns paths) {
+    /** Whether the request is a WebSocket upgrade (RFC 6455 section 4.1) on one of {@code websocket.paths}. */
+    static boolean isWebSocketUpgrade(HttpServletRequest request, ProxyConfig config) {
         return "GET".equals(request.getMethod()) && hasToken(request.getHeaders("Upgrade"), "websocket")
-                && paths.matches(RequestPaths.pathBelowMount(request));
+                && patterns(config).matches(RequestPaths.pathBelowMount(request));
+    }
+
+    private static volatile Object[] lastPatterns = {null, null};
+
+    /** {@code websocket.paths} of this configuration (kept for the last one seen: reloads are rare). */
+    static PathPatterns patterns(ProxyConfig config) {
+        Object[] last = lastPatterns;
+        if (last[0] == config) {
+            return (PathPatterns) last[1];
+        }
+        PathPatterns p = new PathPatterns(config.websocketPaths());
+        lastPatterns = new Object[] {config, p};
+        return p;
     }
 
     static boolean hasToken(Enumeration<String> values, String token) {
@@ -58,19 +67,13 @@ public final class WebSocketRelayFactory implements UpgradeRelay.Factory {
 
     /** Answers WebSocket upgrades with 501 where the container cannot upgrade. */
     private static final class Unavailable implements UpgradeRelay {
-        private final PathPatterns paths;
-
-        Unavailable(PathPatterns paths) {
-            this.paths = paths;
+        @Override
+        public boolean accepts(HttpServletRequest request, ProxyConfig config) {
+            return isWebSocketUpgrade(request, config);
         }
 
         @Override
-        public boolean accepts(HttpServletRequest request) {
-            return isWebSocketUpgrade(request, paths);
-        }
-
-        @Override
-        public void relay(HttpServletRequest request, HttpServletResponse response, Upstream upstream) {
+        public void relay(HttpServletRequest request, HttpServletResponse response, Handshake handshake) {
             ErrorResponses.send(response, HttpServletResponse.SC_NOT_IMPLEMENTED, "WebSocket is not available in this container");
         }
 

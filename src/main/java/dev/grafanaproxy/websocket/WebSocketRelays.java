@@ -1,7 +1,6 @@
 package dev.grafanaproxy.websocket;
 
 import dev.grafanaproxy.config.Durations;
-import dev.grafanaproxy.config.PathPatterns;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.proxy.ErrorResponses;
 import dev.grafanaproxy.proxy.HeaderRules;
@@ -65,10 +64,7 @@ final class WebSocketRelays implements UpgradeRelay {
     /** How much of a client message is read before it is passed on as one part. */
     static final int CLIENT_PART_SIZE = 64 * 1024;
 
-    private final ProxyConfig config;
     private final ServletContext context;
-    private final PathPatterns paths;
-    private final HeaderRules headerRules;
     private final ThreadPoolExecutor executor;
     private final ScheduledThreadPoolExecutor timer;
     private final HttpClient client;
@@ -78,11 +74,8 @@ final class WebSocketRelays implements UpgradeRelay {
     private final AtomicBoolean warnedNonAscii = new AtomicBoolean();
     private volatile boolean closed;
 
-    WebSocketRelays(ProxyConfig config, ServletContext context, PathPatterns paths) {
-        this.config = config;
+    WebSocketRelays(ProxyConfig config, ServletContext context) {
         this.context = context;
-        this.paths = paths;
-        this.headerRules = new HeaderRules(config);
         int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 threads("grafana-proxy-ws-"));
@@ -97,30 +90,22 @@ final class WebSocketRelays implements UpgradeRelay {
         try {
             client = HttpClient.newBuilder()
                     .executor(executor)
-                    .connectTimeout(config.connectTimeout())
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .proxy(HttpClient.Builder.NO_PROXY)
                     .build();
         } finally {
             current.setContextClassLoader(tccl);
         }
-        long idle = config.websocketIdleTimeout().toNanos();
-        if (idle > 0) {
-            long period = Math.max(50, Math.min(1000, config.websocketIdleTimeout().toMillis() / 4));
-            timer.scheduleWithFixedDelay(() -> {
-                for (Relay r : open) {
-                    if (r.idleLongerThan(idle)) {
-                        r.idleTimeout();
-                    }
+        // websocket.idle_timeout, checked for every relay against the configuration it was opened with
+        timer.scheduleWithFixedDelay(() -> {
+            for (Relay r : open) {
+                if (r.idleTimedOut()) {
+                    r.idleTimeout();
                 }
-            }, period, period, TimeUnit.MILLISECONDS);
-        }
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
         LOG.info("grafana-proxy relaying WebSocket upgrades on {} (idle_timeout={})", config.websocketPaths(),
                 Durations.format(config.websocketIdleTimeout()));
-    }
-
-    ProxyConfig config() {
-        return config;
     }
 
     ScheduledExecutorService timer() {
@@ -144,12 +129,13 @@ final class WebSocketRelays implements UpgradeRelay {
     }
 
     @Override
-    public boolean accepts(HttpServletRequest request) {
-        return WebSocketRelayFactory.isWebSocketUpgrade(request, paths);
+    public boolean accepts(HttpServletRequest request, ProxyConfig config) {
+        return WebSocketRelayFactory.isWebSocketUpgrade(request, config);
     }
 
     @Override
-    public void relay(HttpServletRequest request, HttpServletResponse response, Upstream upstream) throws IOException {
+    public void relay(HttpServletRequest request, HttpServletResponse response, Handshake handshake) throws IOException {
+        ProxyConfig config = handshake.config();
         if (closed) {
             ErrorResponses.send(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "the proxy is shutting down");
             return;
@@ -174,10 +160,10 @@ final class WebSocketRelays implements UpgradeRelay {
             return;
         }
         String target = RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request);
-        Relay relay = new Relay(this, target);
+        Relay relay = new Relay(this, config, target);
         WebSocket ws;
         try {
-            ws = connect(upstream, tokens(request.getHeaders("Sec-WebSocket-Protocol")), relay);
+            ws = connect(handshake, tokens(request.getHeaders("Sec-WebSocket-Protocol")), relay);
         } catch (UpstreamRefused e) {
             LOG.info("WebSocket {}: {}", target, e.getMessage());
             ErrorResponses.send(response, e.status, e.clientMessage);
@@ -209,9 +195,10 @@ final class WebSocketRelays implements UpgradeRelay {
      *
      * @throws UpstreamRefused with the status to give the client when Grafana refused or is unreachable
      */
-    private WebSocket connect(Upstream upstream, List<String> protocols, WebSocket.Listener listener) throws UpstreamRefused {
-        URI uri = webSocketUri(upstream.uri());
-        List<Map.Entry<String, String>> headers = asciiHeaders(upstream.headers());
+    private WebSocket connect(Handshake handshake, List<String> protocols, WebSocket.Listener listener) throws UpstreamRefused {
+        ProxyConfig config = handshake.config();
+        URI uri = webSocketUri(handshake.uri());
+        List<Map.Entry<String, String>> headers = asciiHeaders(handshake.headers(), new HeaderRules(config));
         boolean withHost = config.preserveHost() && !hostRestricted.get();
         while (true) {
             WebSocket.Builder b = client.newWebSocketBuilder().connectTimeout(config.connectTimeout());
@@ -234,7 +221,7 @@ final class WebSocketRelays implements UpgradeRelay {
                 throw new UpstreamRefused(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "interrupted", "the proxy is shutting down");
             } catch (TimeoutException e) {
                 f.thenAccept(WebSocket::abort);
-                throw timeout();
+                throw timeout(config);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (withHost && cause instanceof IllegalArgumentException && String.valueOf(cause.getMessage()).toLowerCase().contains("host")) {
@@ -246,7 +233,7 @@ final class WebSocketRelays implements UpgradeRelay {
                     withHost = false;
                     continue;
                 }
-                throw refused(cause);
+                throw refused(cause, config);
             }
         }
     }
@@ -257,7 +244,8 @@ final class WebSocketRelays implements UpgradeRelay {
      * (UTF-8 names with {@code grafana.headers_encoded=false}) refuses the upgrade; other values are
      * left out (non-ASCII cookies one by one).
      */
-    private List<Map.Entry<String, String>> asciiHeaders(List<Map.Entry<String, String>> headers) throws UpstreamRefused {
+    private List<Map.Entry<String, String>> asciiHeaders(List<Map.Entry<String, String>> headers, HeaderRules headerRules)
+            throws UpstreamRefused {
         List<Map.Entry<String, String>> out = new ArrayList<>(headers.size());
         for (Map.Entry<String, String> h : headers) {
             String value = h.getValue();
@@ -298,12 +286,12 @@ final class WebSocketRelays implements UpgradeRelay {
         return true;
     }
 
-    private UpstreamRefused timeout() {
+    private static UpstreamRefused timeout(ProxyConfig config) {
         return new UpstreamRefused(HttpServletResponse.SC_GATEWAY_TIMEOUT, "Grafana did not answer the WebSocket handshake within "
                 + Durations.format(config.connectTimeout()), "Grafana did not answer in time");
     }
 
-    private UpstreamRefused refused(Throwable cause) {
+    private static UpstreamRefused refused(Throwable cause, ProxyConfig config) {
         if (cause instanceof WebSocketHandshakeException h && h.getResponse() != null) {
             int status = h.getResponse().statusCode();
             if (status == HttpServletResponse.SC_SWITCHING_PROTOCOLS || status < 200) {
@@ -317,7 +305,7 @@ final class WebSocketRelays implements UpgradeRelay {
             return new UpstreamRefused(HttpServletResponse.SC_BAD_GATEWAY, "Grafana is unreachable: " + cause, "Grafana is unreachable");
         }
         if (cause instanceof HttpTimeoutException) {
-            return timeout();
+            return timeout(config);
         }
         return new UpstreamRefused(HttpServletResponse.SC_BAD_GATEWAY, "WebSocket to Grafana failed: " + cause,
                 "Grafana is unreachable");
