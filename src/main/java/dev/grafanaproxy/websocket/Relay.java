@@ -37,11 +37,12 @@ import java.util.function.Supplier;
  *       joined (up to {@link WebSocketRelays#MAX_MESSAGE}) and sent whole, asynchronously; the
  *       message is unchanged (RFC 6455 section 5.4 lets an intermediary re-fragment).</li>
  *   <li><b>Client to Grafana.</b> Parts are passed on as parts ({@code MessageHandler.Partial} to the
- *       JDK's {@code sendText/sendBinary(part, last)}), one at a time. The Jakarta API cannot pause
- *       reading, so when Grafana has not yet taken the previous part the container's reading thread
- *       waits for it (at most {@code proxy.response_timeout}); meanwhile the container reads nothing
- *       more from that client, which TCP passes back to the client. Only a connection whose Grafana
- *       side is congested holds a thread, and only for that time.</li>
+ *       JDK's {@code sendText/sendBinary(part, last)}), queued behind each other up to
+ *       {@link WebSocketRelays#CLIENT_WINDOW}. The Jakarta API cannot pause reading, so beyond that
+ *       the container's reading thread waits until Grafana has taken the queue (at most
+ *       {@code proxy.response_timeout}); meanwhile the container reads nothing more from that
+ *       client, which TCP passes back to the client. Only a connection whose Grafana side is
+ *       congested holds a thread, and only for that time.</li>
  * </ul>
  *
  * Pings from Grafana are answered by the JDK client and also passed to the client (whose answer is
@@ -75,7 +76,8 @@ final class Relay implements WebSocket.Listener {
     private int binaryLength;
 
     // client to Grafana: touched only by the container's handler calls for this session, which are sequential
-    private CompletableFuture<WebSocket> lastSend;
+    private volatile CompletableFuture<WebSocket> lastSend;
+    private final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
 
     /** The payload of the last ping passed to the client: its pong is not passed back (the JDK already answered). */
     private volatile ByteBuffer forwardedPing;
@@ -421,12 +423,12 @@ final class Relay implements WebSocket.Listener {
     // --- client to Grafana (Jakarta endpoint) --------------------------------------------------
 
     private void fromClientText(String part, boolean last) {
-        toUpstream(() -> upstream.sendText(part, last));
+        toUpstream(part.length(), () -> upstream.sendText(part, last));
     }
 
     private void fromClientBinary(ByteBuffer part, boolean last) {
         ByteBuffer copy = copy(part); // the container reuses its buffer once the handler returns
-        toUpstream(() -> upstream.sendBinary(copy, last));
+        toUpstream(copy.remaining(), () -> upstream.sendBinary(copy, last));
     }
 
     private void fromClientPong(PongMessage pong) {
@@ -436,20 +438,22 @@ final class Relay implements WebSocket.Listener {
             forwardedPing = null; // the client's answer to Grafana's ping, which the JDK client has answered already
             return;
         }
-        toUpstream(() -> upstream.sendPong(copy));
+        toUpstream(copy.remaining(), () -> upstream.sendPong(copy));
     }
 
     /**
-     * Starts the next send to Grafana once the previous one has completed: the JDK client takes one
-     * at a time, and waiting here is what stops the container reading more from this client.
+     * Queues the next send to Grafana behind the previous ones (the JDK client takes one at a time).
+     * Up to {@link WebSocketRelays#CLIENT_WINDOW} may wait in the queue; beyond that the container's
+     * reading thread waits here until Grafana has taken everything queued, which is what stops the
+     * container reading more from this client.
      */
-    private void toUpstream(Supplier<CompletableFuture<WebSocket>> send) {
+    private void toUpstream(long size, Supplier<CompletableFuture<WebSocket>> send) {
         lastActivity = System.nanoTime();
         if (upstreamClosed.get()) {
             return;
         }
         CompletableFuture<WebSocket> prev = lastSend;
-        if (prev != null) {
+        if (prev != null && queued.get() >= WebSocketRelays.CLIENT_WINDOW) {
             try {
                 prev.get(config.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -465,7 +469,10 @@ final class Relay implements WebSocket.Listener {
                 return;
             }
         }
-        lastSend = send.get();
+        queued.addAndGet(size);
+        CompletableFuture<WebSocket> next = prev == null ? send.get() : prev.thenCompose(x -> send.get());
+        next.whenComplete((x, t) -> queued.addAndGet(-size));
+        lastSend = next;
     }
 
     void clientClosed(CloseReason reason) {

@@ -63,6 +63,8 @@ final class WebSocketRelays implements UpgradeRelay {
     static final int MAX_MESSAGE = 16 * 1024 * 1024;
     /** How much of a client message is read before it is passed on as one part. */
     static final int CLIENT_PART_SIZE = 64 * 1024;
+    /** How much from the client may wait for Grafana to take it before the client's reading waits. */
+    static final long CLIENT_WINDOW = 64 * 1024;
 
     private final ServletContext context;
     private final ThreadPoolExecutor executor;
