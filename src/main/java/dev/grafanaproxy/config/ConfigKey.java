@@ -57,7 +57,13 @@ public enum ConfigKey {
     PROXY_PRESERVE_HOST("proxy.preserve_host", "true"),
 
     WEBSOCKET_PATHS("websocket.paths", "/api/live/ws"),
-    WEBSOCKET_IDLE_TIMEOUT("websocket.idle_timeout", "0");
+    WEBSOCKET_IDLE_TIMEOUT("websocket.idle_timeout", "0"),
+
+    HEALTH_PATH("health.path", "/-/health"),
+    HEALTH_CACHE_TTL("health.cache_ttl", "5s"),
+    AUDIT_ENABLED("audit.enabled", "true"),
+    AUDIT_SAMPLE("audit.sample", "1.0"),
+    AUDIT_QUERY("audit.query", "false");
 
     private static final Map<String, ConfigKey> BY_NAME = Stream.of(values())
             .collect(Collectors.toUnmodifiableMap(ConfigKey::key, Function.identity()));
