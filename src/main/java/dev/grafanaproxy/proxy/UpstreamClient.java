@@ -16,6 +16,7 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -105,8 +106,8 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Pool statistics for operators: leased, pending and available connections. */
-    public String poolStats() {
-        return pool.getTotalStats().toString();
+    public PoolStats poolStats() {
+        return pool.getTotalStats();
     }
 
     /** Closes every connection and waits briefly for the I/O threads to end, so undeploy leaks nothing. */
