@@ -76,6 +76,11 @@ public final class TokenExtractor {
         return v;
     }
 
+    /** The {@code auth_token} query parameter (decoded), or {@code null}; for the url_login exchange. */
+    public static String queryToken(String rawQuery) {
+        return fromQuery(rawQuery);
+    }
+
     private static String fromQuery(String rawQuery) {
         if (rawQuery == null || rawQuery.isEmpty()) {
             return null;

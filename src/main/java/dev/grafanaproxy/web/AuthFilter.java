@@ -1,10 +1,20 @@
 package dev.grafanaproxy.web;
 
 import dev.grafanaproxy.config.ProxyConfig;
+import dev.grafanaproxy.identity.Identity;
 import dev.grafanaproxy.identity.IdentityHeaders;
-import dev.grafanaproxy.proxy.ErrorResponses;
+import dev.grafanaproxy.identity.IdentityMapper;
+import dev.grafanaproxy.identity.IdentityRejectedException;
+import dev.grafanaproxy.identity.IdentityWriter;
+import dev.grafanaproxy.identity.ProxyHeadersWriter;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
+import dev.grafanaproxy.token.ExtractedToken;
+import dev.grafanaproxy.token.TokenExtractor;
+import dev.grafanaproxy.token.TokenRejectedException;
+import dev.grafanaproxy.token.TokenVerifier;
+import dev.grafanaproxy.token.TokenVerifiers;
+import dev.grafanaproxy.token.VerifiedToken;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -13,17 +23,33 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Decides who may pass to Grafana. Public paths pass with no identity; every other request needs
- * the app's session. The decision is stored as an {@link IdentityHeaders} request attribute, which
- * the proxy writes onto the upstream request after removing every client-sent header of those names.
+ * Decides who may pass to Grafana. Public paths pass with no identity. Every other request needs
+ * the app's session JWT (cookie first, then {@code Authorization: Bearer}, then, with
+ * {@code jwt.url_login}, a one-time {@code ?auth_token=}); it is verified, its claims are mapped to
+ * a Grafana identity, and the identity headers are stored as an {@link IdentityHeaders} request
+ * attribute, which the proxy writes onto the upstream request after removing every client-sent
+ * header of those names. Anything else is answered here: 302 to the login page, 401 or 403.
+ * The reason for a refusal is logged once, at INFO, with the subject when known, never the token.
  */
 public class AuthFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
+
     private ProxyConfig config;
     private PublicPaths publicPaths;
+    private TokenExtractor extractor;
+    private TokenVerifier verifier;
+    private IdentityMapper mapper;
+    private IdentityWriter writer;
+    private AuthAnswers answers;
 
     public AuthFilter() {
     }
@@ -39,6 +65,18 @@ public class AuthFilter implements Filter {
             config = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
         }
         publicPaths = new PublicPaths(config.publicPaths());
+        extractor = new TokenExtractor(config);
+        mapper = new IdentityMapper(config);
+        writer = new ProxyHeadersWriter(config);
+        answers = new AuthAnswers(config);
+        verifier = TokenVerifiers.create(config);
+    }
+
+    @Override
+    public void destroy() {
+        if (verifier != null) {
+            verifier.close();
+        }
     }
 
     @Override
@@ -50,8 +88,85 @@ public class AuthFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        // fail closed: without a verified session nothing reaches Grafana
-        response.setHeader("WWW-Authenticate", "Bearer");
-        ErrorResponses.send(response, HttpServletResponse.SC_UNAUTHORIZED, "authentication required");
+        if (config.urlLogin()) {
+            String queryToken = TokenExtractor.queryToken(request.getQueryString());
+            if (queryToken != null) {
+                exchangeUrlToken(request, response, queryToken);
+                return;
+            }
+        }
+        Optional<ExtractedToken> found = extractor.extract(new ServletRequestView(request));
+        if (found.isEmpty()) {
+            LOG.info("{} {}: no session token", request.getMethod(), logPath(request));
+            answers.unauthenticated(request, response, "authentication required", false);
+            return;
+        }
+        VerifiedToken token = verify(request, response, found.get().token());
+        if (token == null) {
+            return;
+        }
+        IdentityHeaders identity = identity(request, response, token);
+        if (identity == null) {
+            return;
+        }
+        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, identity);
+        chain.doFilter(request, response);
+    }
+
+    /** The verified token, or {@code null} after answering the refusal. */
+    private VerifiedToken verify(HttpServletRequest request, HttpServletResponse response, String token) throws IOException {
+        try {
+            return verifier.verify(token);
+        } catch (TokenRejectedException e) {
+            LOG.info("{} {}: token rejected: {}{}", request.getMethod(), logPath(request), e.reason().description(),
+                    e.subject() == null ? "" : " (sub=" + e.subject() + ")");
+            answers.unauthenticated(request, response, e.reason().description(), true);
+            return null;
+        }
+    }
+
+    /** The identity headers, or {@code null} after answering 403: never forward a half-cleaned identity. */
+    private IdentityHeaders identity(HttpServletRequest request, HttpServletResponse response, VerifiedToken token) {
+        try {
+            Identity identity = mapper.map(token.claims());
+            return writer.write(identity);
+        } catch (IdentityRejectedException e) {
+            LOG.info("{} {}: session of sub={} has no usable Grafana identity: {}", request.getMethod(), logPath(request),
+                    token.subject(), e.getMessage());
+            answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * {@code ?auth_token=} with {@code jwt.url_login}: verify it, store it as the session cookie and
+     * send the browser to the same URL without the token, so it never reaches Grafana, the address
+     * bar or a bookmark.
+     */
+    private void exchangeUrlToken(HttpServletRequest request, HttpServletResponse response, String rawToken) throws IOException {
+        VerifiedToken token = verify(request, response, rawToken);
+        if (token == null || identity(request, response, token) == null) {
+            return;
+        }
+        long maxAge = Math.max(0, Duration.between(Instant.now(), token.expiresAt()).getSeconds());
+        StringBuilder cookie = new StringBuilder(config.cookieName()).append('=').append(token.compact())
+                .append("; Max-Age=").append(maxAge)
+                .append("; Path=").append(RequestPaths.mount(request).isEmpty() ? "/" : RequestPaths.mount(request))
+                .append("; HttpOnly; SameSite=Lax");
+        if (request.isSecure()) {
+            cookie.append("; Secure");
+        }
+        response.setHeader("Cache-Control", "no-store");
+        response.addHeader("Set-Cookie", cookie.toString());
+        response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+        response.setHeader("Location", AuthAnswers.publicUrl(request));
+        response.setContentLength(0);
+        LOG.info("{} {}: url_login token exchanged for a session cookie (sub={})", request.getMethod(), logPath(request),
+                token.subject());
+    }
+
+    /** Path without the query string: a query may carry a token. */
+    private static String logPath(HttpServletRequest request) {
+        return request.getRequestURI();
     }
 }

@@ -17,6 +17,10 @@ import java.util.function.Consumer;
 final class E2E implements AutoCloseable {
     static final String SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
 
+    static {
+        dev.grafanaproxy.testsupport.TestKeys.ISSUED.add(SECRET);
+    }
+
     final GrafanaStandIn grafana;
     private final Consumer<Map<String, String>> params;
     private final Map<Containers, ServletContainer> servers = new EnumMap<>(Containers.class);

@@ -62,6 +62,8 @@ class LifecycleIT {
                 c.close();
             }
             assertThat(proxyThreads()).as("I/O threads of the upstream client after undeploy").isEmpty();
+            assertThat(grafana.awaitOpenConnections(0, java.time.Duration.ofSeconds(5)))
+                    .as("pooled connections to Grafana closed on undeploy").isTrue();
         }
     }
 

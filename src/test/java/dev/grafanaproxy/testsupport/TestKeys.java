@@ -54,6 +54,17 @@ import java.util.UUID;
  * end-to-end tests; nothing here touches the proxy's own code.
  */
 public final class TestKeys {
+    /**
+     * Every token and secret this class has handed out, so {@link LogLeakGuard} can prove none of
+     * them ever appears in a log line.
+     */
+    public static final java.util.Set<String> ISSUED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static String issued(String value) {
+        ISSUED.add(value);
+        return value;
+    }
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private TestKeys() {
@@ -95,7 +106,7 @@ public final class TestKeys {
         for (int i = 0; i < length; i++) {
             sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
         }
-        return sb.toString();
+        return issued(sb.toString());
     }
 
     /** The JWK form of an HMAC secret, for {@link Jwt#sign(JWK)}. */
@@ -218,7 +229,7 @@ public final class TestKeys {
                 } else {
                     signer = new MACSigner(((OctetSequenceKey) key).toByteArray());
                 }
-                return signWith(signer, a, kidSet ? kid : key.getKeyID());
+                return issued(signWith(signer, a, kidSet ? kid : key.getKeyID()));
             } catch (JOSEException e) {
                 throw new IllegalStateException(e);
             }
@@ -236,7 +247,7 @@ public final class TestKeys {
                 String macAlg = "Hmac" + "SHA" + a.getName().substring(2);
                 javax.crypto.Mac mac = javax.crypto.Mac.getInstance(macAlg);
                 mac.init(new javax.crypto.spec.SecretKeySpec(k, macAlg));
-                return input + "." + Base64URL.encode(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+                return issued(input + "." + Base64URL.encode(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII))));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
@@ -246,7 +257,7 @@ public final class TestKeys {
         public String unsigned(String algName) {
             Map<String, Object> h = new LinkedHashMap<>(header);
             h.put("alg", algName);
-            return base64url(JSONObjectUtils.toJSONString(h)) + "." + base64url(JSONObjectUtils.toJSONString(claims)) + ".";
+            return issued(base64url(JSONObjectUtils.toJSONString(h)) + "." + base64url(JSONObjectUtils.toJSONString(claims)) + ".");
         }
 
         private String signWith(JWSSigner signer, JWSAlgorithm a, String keyId) throws JOSEException {
