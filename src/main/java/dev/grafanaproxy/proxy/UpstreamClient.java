@@ -3,6 +3,7 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ProxyConfig;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.IdleConnectionEvictor;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
@@ -42,6 +43,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     private final CloseableHttpAsyncClient client;
     private final PoolingAsyncClientConnectionManager pool;
+    private final IdleConnectionEvictor evictor;
 
     public UpstreamClient(ProxyConfig config) {
         Timeout connect = Timeout.of(config.connectTimeout());
@@ -82,7 +84,6 @@ public final class UpstreamClient implements AutoCloseable {
                 .disableAuthCaching()
                 .disableAutomaticRetries()
                 .disableConnectionState()
-                .evictIdleConnections(TimeValue.ofSeconds(30))
                 .setVersionPolicy(org.apache.hc.core5.http2.HttpVersionPolicy.FORCE_HTTP_1)
                 // 64 KB reads and a window of two of them: fewer, larger hand-overs to the servlet
                 // side, which matters most on Tomcat where each one is a write plus a flush
@@ -94,6 +95,12 @@ public final class UpstreamClient implements AutoCloseable {
                 .setThreadFactory(new NamedThreads("grafana-proxy-io"))
                 .build();
         client.start();
+        // Our own evictor rather than the builder's evictIdleConnections(): closing the client only
+        // interrupts the builder's thread, so it may still be alive when the container checks for
+        // leaked threads right after undeploy; this one close() waits for.
+        evictor = new IdleConnectionEvictor(pool, new NamedThreads("grafana-proxy-evictor"),
+                TimeValue.ofSeconds(30), TimeValue.ofSeconds(30));
+        evictor.start();
     }
 
     /** Starts one exchange; the consumer and producer drive everything from here on. */
@@ -112,9 +119,11 @@ public final class UpstreamClient implements AutoCloseable {
     /** Closes every connection and waits briefly for the I/O threads to end, so undeploy leaks nothing. */
     @Override
     public void close() {
+        evictor.shutdown();
         client.close(CloseMode.GRACEFUL);
         try {
             client.awaitShutdown(TimeValue.ofSeconds(5));
+            evictor.awaitTermination(Timeout.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
