@@ -52,6 +52,7 @@ public class ProxyServlet extends HttpServlet {
     private transient HttpHost target;
     private transient String targetBasePath;
     private transient String responseTimeoutText;
+    private transient volatile boolean warnedNoFilter;
 
     public ProxyServlet() {
     }
@@ -99,6 +100,17 @@ public class ProxyServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException, IOException {
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ClientAbort.ATTRIBUTE) != null) {
             throw ClientAbort.failure();
+        }
+        if (!(request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE) instanceof IdentityHeaders)) {
+            // fail closed: without the auth filter's decision nothing may reach Grafana
+            if (!warnedNoFilter) {
+                warnedNoFilter = true;
+                LOG.error("request reached the proxy without the auth filter's decision: map {} in front of {}",
+                        "dev.grafanaproxy.web.AuthFilter", getClass().getName());
+            }
+            ErrorResponses.send(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                    "grafana-proxy is misconfigured: the auth filter is not in front of the proxy");
+            return;
         }
         if ("CONNECT".equalsIgnoreCase(request.getMethod())) {
             ErrorResponses.send(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "CONNECT is not proxied");
@@ -212,11 +224,9 @@ public class ProxyServlet extends HttpServlet {
 
     /** The identity decided by the auth filter; nothing for public paths. */
     protected void addIdentityHeaders(HttpServletRequest request, BasicHttpRequest upstream) {
-        Object attr = request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE);
-        if (attr instanceof IdentityHeaders identity) {
-            for (IdentityHeaders.Header h : identity.headers()) {
-                upstream.addHeader(h.name(), h.value());
-            }
+        IdentityHeaders identity = (IdentityHeaders) request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE);
+        for (IdentityHeaders.Header h : identity.headers()) {
+            upstream.addHeader(h.name(), h.value());
         }
     }
 
