@@ -73,6 +73,7 @@ public final class ProxyConfig {
     private final Duration responseTimeout;
     private final int maxConnections;
     private final boolean preserveHost;
+    private final Duration reloadInterval;
 
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
@@ -116,6 +117,7 @@ public final class ProxyConfig {
         responseTimeout = p.duration(ConfigKey.PROXY_RESPONSE_TIMEOUT, true);
         maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
         preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
+        reloadInterval = p.duration(ConfigKey.RELOAD_INTERVAL, false);
 
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
@@ -205,6 +207,8 @@ public final class ProxyConfig {
     public Duration responseTimeout() { return responseTimeout; }
     public int maxConnections() { return maxConnections; }
     public boolean preserveHost() { return preserveHost; }
+    /** How often the config file and key files are checked for changes; zero turns watching off. */
+    public Duration reloadInterval() { return reloadInterval; }
 
     /** Collects raw string values; {@link #build()} parses and validates them all. */
     public static final class Builder {

@@ -1,19 +1,15 @@
 package dev.grafanaproxy.web;
 
+import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.Identity;
 import dev.grafanaproxy.identity.IdentityHeaders;
-import dev.grafanaproxy.identity.IdentityMapper;
 import dev.grafanaproxy.identity.IdentityRejectedException;
-import dev.grafanaproxy.identity.IdentityWriter;
-import dev.grafanaproxy.identity.ProxyHeadersWriter;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
 import dev.grafanaproxy.token.ExtractedToken;
 import dev.grafanaproxy.token.TokenExtractor;
 import dev.grafanaproxy.token.TokenRejectedException;
-import dev.grafanaproxy.token.TokenVerifier;
-import dev.grafanaproxy.token.TokenVerifiers;
 import dev.grafanaproxy.token.VerifiedToken;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -43,39 +39,54 @@ import java.util.Optional;
 public class AuthFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
 
-    private ProxyConfig config;
-    private PublicPaths publicPaths;
-    private TokenExtractor extractor;
-    private TokenVerifier verifier;
-    private IdentityMapper mapper;
-    private IdentityWriter writer;
-    private AuthAnswers answers;
+    private ProxyConfig initialConfig;
+    private ConfigHolder holder;
+    private ConfigHolder.Participant participant;
+    private volatile AuthPolicy policy;
 
     public AuthFilter() {
     }
 
-    /** For programmatic registration with an already built configuration. */
+    /** For programmatic registration with an already built configuration (no reloading). */
     public AuthFilter(ProxyConfig config) {
-        this.config = config;
+        this.initialConfig = config;
     }
 
     @Override
     public void init(FilterConfig filterConfig) {
-        if (config == null) {
-            config = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
+        if (initialConfig != null) {
+            policy = new AuthPolicy(initialConfig);
+            return;
         }
-        publicPaths = new PublicPaths(config.publicPaths());
-        extractor = new TokenExtractor(config);
-        mapper = new IdentityMapper(config);
-        writer = new ProxyHeadersWriter(config);
-        answers = new AuthAnswers(config);
-        verifier = TokenVerifiers.create(config);
+        holder = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
+        policy = new AuthPolicy(holder.current());
+        participant = next -> {
+            AuthPolicy prepared = new AuthPolicy(next);
+            return new ConfigHolder.Transition() {
+                @Override
+                public void commit() {
+                    AuthPolicy old = policy;
+                    policy = prepared;
+                    // requests already past verification hold their identity; the old JWKS cache may go
+                    old.close();
+                }
+
+                @Override
+                public void abort() {
+                    prepared.close();
+                }
+            };
+        };
+        holder.register(participant);
     }
 
     @Override
     public void destroy() {
-        if (verifier != null) {
-            verifier.close();
+        if (holder != null) {
+            holder.unregister(participant);
+        }
+        if (policy != null) {
+            policy.close();
         }
     }
 
@@ -83,29 +94,30 @@ public class AuthFilter implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        if (publicPaths.matches(RequestPaths.pathBelowMount(request))) {
+        AuthPolicy policy = this.policy;
+        if (policy.publicPaths.matches(RequestPaths.pathBelowMount(request))) {
             request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, IdentityHeaders.NONE);
             chain.doFilter(request, response);
             return;
         }
-        if (config.urlLogin()) {
+        if (policy.config.urlLogin()) {
             String queryToken = TokenExtractor.queryToken(request.getQueryString());
             if (queryToken != null) {
-                exchangeUrlToken(request, response, queryToken);
+                exchangeUrlToken(policy, request, response, queryToken);
                 return;
             }
         }
-        Optional<ExtractedToken> found = extractor.extract(new ServletRequestView(request));
+        Optional<ExtractedToken> found = policy.extractor.extract(new ServletRequestView(request));
         if (found.isEmpty()) {
             LOG.info("{} {}: no session token", request.getMethod(), logPath(request));
-            answers.unauthenticated(request, response, "authentication required", false);
+            policy.answers.unauthenticated(request, response, "authentication required", false);
             return;
         }
-        VerifiedToken token = verify(request, response, found.get().token());
+        VerifiedToken token = verify(policy, request, response, found.get().token());
         if (token == null) {
             return;
         }
-        IdentityHeaders identity = identity(request, response, token);
+        IdentityHeaders identity = identity(policy, request, response, token);
         if (identity == null) {
             return;
         }
@@ -114,26 +126,28 @@ public class AuthFilter implements Filter {
     }
 
     /** The verified token, or {@code null} after answering the refusal. */
-    private VerifiedToken verify(HttpServletRequest request, HttpServletResponse response, String token) throws IOException {
+    private static VerifiedToken verify(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                        String token) throws IOException {
         try {
-            return verifier.verify(token);
+            return policy.verifier.verify(token);
         } catch (TokenRejectedException e) {
             LOG.info("{} {}: token rejected: {}{}", request.getMethod(), logPath(request), e.reason().description(),
                     e.subject() == null ? "" : " (sub=" + e.subject() + ")");
-            answers.unauthenticated(request, response, e.reason().description(), true);
+            policy.answers.unauthenticated(request, response, e.reason().description(), true);
             return null;
         }
     }
 
     /** The identity headers, or {@code null} after answering 403: never forward a half-cleaned identity. */
-    private IdentityHeaders identity(HttpServletRequest request, HttpServletResponse response, VerifiedToken token) {
+    private static IdentityHeaders identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                            VerifiedToken token) {
         try {
-            Identity identity = mapper.map(token.claims());
-            return writer.write(identity);
+            Identity identity = policy.mapper.map(token.claims());
+            return policy.writer.write(identity);
         } catch (IdentityRejectedException e) {
             LOG.info("{} {}: session of sub={} has no usable Grafana identity: {}", request.getMethod(), logPath(request),
                     token.subject(), e.getMessage());
-            answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
+            policy.answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
             return null;
         }
     }
@@ -143,13 +157,14 @@ public class AuthFilter implements Filter {
      * send the browser to the same URL without the token, so it never reaches Grafana, the address
      * bar or a bookmark.
      */
-    private void exchangeUrlToken(HttpServletRequest request, HttpServletResponse response, String rawToken) throws IOException {
-        VerifiedToken token = verify(request, response, rawToken);
-        if (token == null || identity(request, response, token) == null) {
+    private static void exchangeUrlToken(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                         String rawToken) throws IOException {
+        VerifiedToken token = verify(policy, request, response, rawToken);
+        if (token == null || identity(policy, request, response, token) == null) {
             return;
         }
         long maxAge = Math.max(0, Duration.between(Instant.now(), token.expiresAt()).getSeconds());
-        StringBuilder cookie = new StringBuilder(config.cookieName()).append('=').append(token.compact())
+        StringBuilder cookie = new StringBuilder(policy.config.cookieName()).append('=').append(token.compact())
                 .append("; Max-Age=").append(maxAge)
                 .append("; Path=").append(RequestPaths.mount(request).isEmpty() ? "/" : RequestPaths.mount(request))
                 .append("; HttpOnly; SameSite=Lax");
