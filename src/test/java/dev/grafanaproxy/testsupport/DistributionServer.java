@@ -350,7 +350,9 @@ public final class DistributionServer implements AutoCloseable {
             stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            if (process != null) {
+                process.destroyForcibly();
+            }
         } catch (RuntimeException e) {
             // closing must not hide the test's own failure
         }
