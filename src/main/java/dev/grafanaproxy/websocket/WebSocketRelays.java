@@ -69,7 +69,7 @@ final class WebSocketRelays implements UpgradeRelay {
     private final ServletContext context;
     private final ThreadPoolExecutor executor;
     private final ScheduledThreadPoolExecutor timer;
-    private final HttpClient client;
+    private HttpClient client; // guarded by this; created on the first upgrade
     private final Set<Relay> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean hostRestricted = new AtomicBoolean();
     private final AtomicBoolean warnedNoContainer = new AtomicBoolean();
@@ -84,20 +84,6 @@ final class WebSocketRelays implements UpgradeRelay {
         executor.allowCoreThreadTimeOut(true);
         timer = new ScheduledThreadPoolExecutor(1, threads("grafana-proxy-ws-timer-"));
         timer.setRemoveOnCancelPolicy(true);
-        // The client's selector thread lives until the client is collected (JDK 17 has no close):
-        // do not let it inherit, and so pin, the web app's class loader.
-        Thread current = Thread.currentThread();
-        ClassLoader tccl = current.getContextClassLoader();
-        current.setContextClassLoader(null);
-        try {
-            client = HttpClient.newBuilder()
-                    .executor(executor)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .proxy(HttpClient.Builder.NO_PROXY)
-                    .build();
-        } finally {
-            current.setContextClassLoader(tccl);
-        }
         // websocket.idle_timeout, checked for every relay against the configuration it was opened with
         timer.scheduleWithFixedDelay(() -> {
             for (Relay r : open) {
@@ -108,6 +94,30 @@ final class WebSocketRelays implements UpgradeRelay {
         }, 250, 250, TimeUnit.MILLISECONDS);
         LOG.info("grafana-proxy relaying WebSocket upgrades on {} (idle_timeout={})", config.websocketPaths(),
                 Durations.format(config.websocketIdleTimeout()));
+    }
+
+    /**
+     * The JDK WebSocket client, created on the first upgrade: its selector thread lives until the
+     * client is collected on JDK 17 (no close before JDK 21), so a web app that never relays a
+     * WebSocket never starts it.
+     */
+    private synchronized HttpClient client() {
+        if (client == null) {
+            // the selector thread must not inherit, and so pin, the web app's class loader
+            Thread current = Thread.currentThread();
+            ClassLoader tccl = current.getContextClassLoader();
+            current.setContextClassLoader(null);
+            try {
+                client = HttpClient.newBuilder()
+                        .executor(executor)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .proxy(HttpClient.Builder.NO_PROXY)
+                        .build();
+            } finally {
+                current.setContextClassLoader(tccl);
+            }
+        }
+        return client;
     }
 
     ScheduledExecutorService timer() {
@@ -203,7 +213,7 @@ final class WebSocketRelays implements UpgradeRelay {
         List<Map.Entry<String, String>> headers = asciiHeaders(handshake.headers(), new HeaderRules(config));
         boolean withHost = config.preserveHost() && !hostRestricted.get();
         while (true) {
-            WebSocket.Builder b = client.newWebSocketBuilder().connectTimeout(config.connectTimeout());
+            WebSocket.Builder b = client().newWebSocketBuilder().connectTimeout(config.connectTimeout());
             for (Map.Entry<String, String> h : headers) {
                 String name = h.getKey();
                 if (HeaderRules.isWebSocketHandshake(name) || (name.equalsIgnoreCase("Host") && !withHost)) {
@@ -366,11 +376,18 @@ final class WebSocketRelays implements UpgradeRelay {
             r.abort();
         }
         timer.shutdownNow();
-        try {
-            // JDK 21+ can stop the client's threads; JDK 17 lets them end when it is collected
-            HttpClient.class.getMethod("shutdownNow").invoke(client);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // not available before JDK 21
+        HttpClient c;
+        synchronized (this) {
+            c = client;
+            client = null;
+        }
+        if (c != null) {
+            try {
+                // JDK 21+ can stop the client's threads; JDK 17 lets them end when it is collected
+                HttpClient.class.getMethod("shutdownNow").invoke(c);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // not available before JDK 21
+            }
         }
         executor.shutdownNow();
         try {
