@@ -1,12 +1,13 @@
 package dev.grafanaproxy.web;
 
+import dev.grafanaproxy.config.ConfigException;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.Identity;
 import dev.grafanaproxy.identity.IdentityHeaders;
 import dev.grafanaproxy.identity.IdentityMapper;
 import dev.grafanaproxy.identity.IdentityRejectedException;
 import dev.grafanaproxy.identity.IdentityWriter;
-import dev.grafanaproxy.identity.ProxyHeadersWriter;
+import dev.grafanaproxy.identity.IdentityWriters;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
 import dev.grafanaproxy.token.ExtractedToken;
@@ -32,10 +33,13 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Decides who may pass to Grafana. Public paths pass with no identity. Every other request needs
+ * Decides who may pass to Grafana. The proxy's own JWKS ({@link JwksEndpoint}) is answered here and
+ * never forwarded. Public paths pass with no identity. Every other request needs
  * the app's session JWT (cookie first, then {@code Authorization: Bearer}, then, with
  * {@code jwt.url_login}, a one-time {@code ?auth_token=}); it is verified, its claims are mapped to
- * a Grafana identity, and the identity headers are stored as an {@link IdentityHeaders} request
+ * a Grafana identity, and the {@link IdentityWriter} chosen by the configuration
+ * ({@link IdentityWriters#create}: proxy headers, a minted JWT or the forwarded app JWT) renders it
+ * as headers, stored as an {@link IdentityHeaders} request
  * attribute, which the proxy writes onto the upstream request after removing every client-sent
  * header of those names. Anything else is answered here: 302 to the login page, 401 or 403.
  * The reason for a refusal is logged once, at INFO, with the subject when known, never the token.
@@ -50,6 +54,7 @@ public class AuthFilter implements Filter {
     private IdentityMapper mapper;
     private IdentityWriter writer;
     private AuthAnswers answers;
+    private JwksEndpoint jwks;
 
     public AuthFilter() {
     }
@@ -64,12 +69,22 @@ public class AuthFilter implements Filter {
         if (config == null) {
             config = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
         }
-        publicPaths = new PublicPaths(config.publicPaths());
-        extractor = new TokenExtractor(config);
-        mapper = new IdentityMapper(config);
-        writer = new ProxyHeadersWriter(config);
-        answers = new AuthAnswers(config);
-        verifier = TokenVerifiers.create(config);
+        try {
+            publicPaths = new PublicPaths(config.publicPaths());
+            extractor = new TokenExtractor(config);
+            mapper = new IdentityMapper(config);
+            answers = new AuthAnswers(config);
+            verifier = TokenVerifiers.create(config);
+            writer = IdentityWriters.create(config);
+            jwks = new JwksEndpoint(writer);
+        } catch (ConfigException e) {
+            // files and expressions are checked here, after the listener: report them the same way
+            String context = filterConfig.getServletContext().getContextPath();
+            LOG.error("grafana-proxy configuration error, {} will not start: {}", context.isEmpty() ? "/" : context,
+                    e.getMessage());
+            destroy();
+            throw e;
+        }
     }
 
     @Override
@@ -77,13 +92,21 @@ public class AuthFilter implements Filter {
         if (verifier != null) {
             verifier.close();
         }
+        if (writer != null) {
+            writer.close();
+        }
     }
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        if (publicPaths.matches(RequestPaths.pathBelowMount(request))) {
+        String path = RequestPaths.pathBelowMount(request);
+        if (JwksEndpoint.matches(path)) {
+            jwks.answer(request, response);
+            return;
+        }
+        if (publicPaths.matches(path)) {
             request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, IdentityHeaders.NONE);
             chain.doFilter(request, response);
             return;
@@ -105,11 +128,11 @@ public class AuthFilter implements Filter {
         if (token == null) {
             return;
         }
-        IdentityHeaders identity = identity(request, response, token);
+        Identity identity = identity(request, response, token);
         if (identity == null) {
             return;
         }
-        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, identity);
+        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, writer.write(identity, token));
         chain.doFilter(request, response);
     }
 
@@ -125,11 +148,10 @@ public class AuthFilter implements Filter {
         }
     }
 
-    /** The identity headers, or {@code null} after answering 403: never forward a half-cleaned identity. */
-    private IdentityHeaders identity(HttpServletRequest request, HttpServletResponse response, VerifiedToken token) {
+    /** The identity, or {@code null} after answering 403: never forward a half-cleaned identity. */
+    private Identity identity(HttpServletRequest request, HttpServletResponse response, VerifiedToken token) {
         try {
-            Identity identity = mapper.map(token.claims());
-            return writer.write(identity);
+            return mapper.map(token.claims());
         } catch (IdentityRejectedException e) {
             LOG.info("{} {}: session of sub={} has no usable Grafana identity: {}", request.getMethod(), logPath(request),
                     token.subject(), e.getMessage());
