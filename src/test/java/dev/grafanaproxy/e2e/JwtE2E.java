@@ -10,6 +10,7 @@ import dev.grafanaproxy.testsupport.ServletContainer;
 import dev.grafanaproxy.testsupport.TestKeys;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,18 +50,22 @@ final class JwtE2E implements AutoCloseable {
                 .claim("roles", List.of("admin")).claim("groups", List.of("ops", "dev")).claim("org", 2);
     }
 
-    /** Grafana's [auth.jwt] for minted tokens (conf/grafana-jwt-mint.ini), jwk_set_url at the proxy under test. */
-    static GrafanaJwtAuth.Builder mintedTokenAuth(ServletContainer server) {
-        return GrafanaJwtAuth.builder(URI.create(server.url(JWKS_PATH))).usernameClaim("sub").emailClaim("email")
-                .roleAttributePath("role").groupsAttributePath("groups").orgAttributePath("[org]")
-                .allowAssignGrafanaAdmin(true).expectClaim("iss", "grafana-proxy").expectClaim("aud", "grafana");
+    /**
+     * Grafana's [auth.jwt] for minted tokens exactly as conf/grafana-jwt-mint.ini ships it, with
+     * jwk_set_url at the proxy under test and the commented-out org mapping switched on.
+     */
+    static GrafanaJwtAuth.Builder mintedTokenAuth(ServletContainer server) throws IOException {
+        return GrafanaJwtAuth.fromIni(Path.of("conf/grafana-jwt-mint.ini"), URI.create(server.url(JWKS_PATH)))
+                .orgAttributePath("[org]");
     }
 
-    /** Grafana's [auth.jwt] for forwarded app tokens (conf/grafana-jwt-forward.ini): the app's JWKS and claims. */
-    GrafanaJwtAuth.Builder forwardedTokenAuth() {
-        return GrafanaJwtAuth.builder(appJwks.url()).usernameClaim("sub").emailClaim("email")
-                .roleAttributePath(ROLE_PATH).groupsAttributePath("groups").allowAssignGrafanaAdmin(true)
-                .expectClaim("iss", ISSUER).expectClaim("aud", "grafana");
+    /**
+     * Grafana's [auth.jwt] for forwarded app tokens as conf/grafana-jwt-forward.ini ships it, with
+     * jwk_set_url at the app's JWKS and the test's issuer and role path (the file's are examples).
+     */
+    GrafanaJwtAuth.Builder forwardedTokenAuth() throws IOException {
+        return GrafanaJwtAuth.fromIni(Path.of("conf/grafana-jwt-forward.ini"), appJwks.url())
+                .roleAttributePath(ROLE_PATH).allowAssignGrafanaAdmin(true);
     }
 
     static RawHttp.Response get(ServletContainer server, String target, String... headers) throws IOException {

@@ -133,6 +133,77 @@ public final class GrafanaJwtAuth {
         return new Builder(jwkSetUrl);
     }
 
+    /**
+     * The {@code [auth.jwt]} section of a {@code grafana.ini} (e.g. the project's {@code conf/} files):
+     * {@code header_name}, {@code username_claim}, {@code email_claim}, {@code cache_ttl},
+     * {@code expect_claims}, {@code role_attribute_path}, {@code groups_attribute_path},
+     * {@code org_attribute_path}, {@code allow_assign_grafana_admin}; {@code jwk_set_url} is replaced
+     * by {@code jwkSetUrl} (the test's endpoint). Lines starting with {@code #} or {@code ;} are comments.
+     */
+    public static Builder fromIni(java.nio.file.Path ini, URI jwkSetUrl) throws IOException {
+        Map<String, String> section = new LinkedHashMap<>();
+        String current = null;
+        for (String line : java.nio.file.Files.readAllLines(ini)) {
+            String t = line.trim();
+            if (t.isEmpty() || t.startsWith("#") || t.startsWith(";")) {
+                continue;
+            }
+            if (t.startsWith("[")) {
+                current = t.substring(1, t.indexOf(']'));
+            } else if ("auth.jwt".equals(current) && t.contains("=")) {
+                section.put(t.substring(0, t.indexOf('=')).trim(), t.substring(t.indexOf('=') + 1).trim());
+            }
+        }
+        if (!"true".equals(section.get("enabled"))) {
+            throw new IllegalArgumentException(ini + ": [auth.jwt] is not enabled");
+        }
+        Builder b = builder(jwkSetUrl);
+        section.forEach((k, v) -> {
+            switch (k) {
+                case "header_name" -> b.headerName(v);
+                case "username_claim" -> b.usernameClaim(v);
+                case "email_claim" -> b.emailClaim(v);
+                case "role_attribute_path" -> b.roleAttributePath(v.isEmpty() ? null : v);
+                case "groups_attribute_path" -> b.groupsAttributePath(v.isEmpty() ? null : v);
+                case "org_attribute_path" -> b.orgAttributePath(v.isEmpty() ? null : v);
+                case "allow_assign_grafana_admin" -> b.allowAssignGrafanaAdmin(Boolean.parseBoolean(v));
+                case "cache_ttl" -> b.cacheTtl(goDuration(v));
+                case "expect_claims" -> {
+                    try {
+                        JSON.readTree(v).fields().forEachRemaining(e -> b.expectClaim(e.getKey(),
+                                JSON.convertValue(e.getValue(), Object.class)));
+                    } catch (IOException e) {
+                        throw new IllegalArgumentException(ini + ": expect_claims is not JSON", e);
+                    }
+                }
+                default -> {
+                    // enabled, jwk_set_url and the settings the stand-in does not play
+                }
+            }
+        });
+        return b;
+    }
+
+    private static Duration goDuration(String v) {
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(v);
+        Duration d = Duration.ZERO;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            long n = Long.parseLong(m.group(1));
+            d = d.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+            end = m.end();
+        }
+        if (end != v.length()) {
+            throw new IllegalArgumentException("not a Go duration: " + v);
+        }
+        return d;
+    }
+
     /** Every attempt so far, in order. */
     public List<Result> results() {
         return List.copyOf(results);
