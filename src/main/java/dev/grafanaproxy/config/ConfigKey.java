@@ -14,6 +14,7 @@ import java.util.stream.Stream;
  */
 public enum ConfigKey {
     CONFIG_FILE("config_file", null),
+    RELOAD_INTERVAL("reload_interval", "2s"),
 
     GRAFANA_URL("grafana.url", null),
     GRAFANA_STRIP_PREFIX("grafana.strip_prefix", "false"),

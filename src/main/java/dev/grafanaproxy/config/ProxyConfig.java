@@ -83,6 +83,7 @@ public final class ProxyConfig {
     private final Duration responseTimeout;
     private final int maxConnections;
     private final boolean preserveHost;
+    private final Duration reloadInterval;
 
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
@@ -131,6 +132,7 @@ public final class ProxyConfig {
         responseTimeout = p.duration(ConfigKey.PROXY_RESPONSE_TIMEOUT, true);
         maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
         preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
+        reloadInterval = p.duration(ConfigKey.RELOAD_INTERVAL, false);
 
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
@@ -183,7 +185,8 @@ public final class ProxyConfig {
     public String jwtSigningKeyFile() { return jwtSigningKeyFile; }
     /**
      * {@code grafana.jwt_cache_ttl}: how long Grafana may keep the proxy's JWKS (its {@code
-     * Cache-Control: max-age}); a new signing key is published this long before it signs.
+     * Cache-Control: max-age}); a new signing key is published this long (plus {@code reload_interval})
+     * before it signs.
      */
     public Duration jwtCacheTtl() { return jwtCacheTtl; }
 
@@ -234,6 +237,8 @@ public final class ProxyConfig {
     public Duration responseTimeout() { return responseTimeout; }
     public int maxConnections() { return maxConnections; }
     public boolean preserveHost() { return preserveHost; }
+    /** How often the config file and key files are checked for changes; zero turns watching off. */
+    public Duration reloadInterval() { return reloadInterval; }
 
     /** Collects raw string values; {@link #build()} parses and validates them all. */
     public static final class Builder {

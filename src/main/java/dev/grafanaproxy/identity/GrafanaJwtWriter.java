@@ -66,6 +66,11 @@ public final class GrafanaJwtWriter implements IdentityWriter {
     }
 
     GrafanaJwtWriter(ProxyConfig config, Clock clock, int maxCachedIdentities) {
+        this(config, clock, maxCachedIdentities, null);
+    }
+
+    /** With {@code previous}: the writer for a reloaded configuration, see {@link #successor}. */
+    private GrafanaJwtWriter(ProxyConfig config, Clock clock, int maxCachedIdentities, GrafanaJwtWriter previous) {
         this.headerName = config.grafanaJwtHeader();
         this.subjectIsEmail = config.headerProperty() == ProxyConfig.HeaderProperty.EMAIL;
         Duration ttl = config.jwtTtl();
@@ -73,8 +78,25 @@ public final class GrafanaJwtWriter implements IdentityWriter {
         this.refreshMarginMillis = refreshMargin(Duration.ofSeconds(ttlSeconds)).toMillis();
         this.clock = clock;
         String file = config.jwtSigningKeyFile();
-        this.keys = new SigningKeys(file == null ? null : Path.of(file), config.jwtCacheTtl(), Duration.ofSeconds(ttlSeconds), clock);
-        this.cache = new MintedTokenCache(maxCachedIdentities);
+        Path path = file == null ? null : Path.of(file);
+        Duration lifetime = Duration.ofSeconds(ttlSeconds);
+        this.keys = previous == null
+                ? new SigningKeys(path, config.jwtCacheTtl(), lifetime, config.reloadInterval(), clock)
+                : previous.keys.successor(path, config.jwtCacheTtl(), lifetime, config.reloadInterval());
+        boolean sameTokens = previous != null && previous.headerName.equals(headerName)
+                && previous.subjectIsEmail == subjectIsEmail && previous.ttlSeconds == ttlSeconds;
+        this.cache = sameTokens ? previous.cache : new MintedTokenCache(maxCachedIdentities);
+    }
+
+    /**
+     * The writer for a reloaded configuration: it keeps this writer's signing keys (a generated key
+     * survives, a rotation in progress goes on, a different key file is taken up like a rotation) and,
+     * when the tokens it would mint are alike, its cached tokens.
+     *
+     * @throws dev.grafanaproxy.config.ConfigException when a different signing key file is unusable
+     */
+    public GrafanaJwtWriter successor(ProxyConfig next) {
+        return new GrafanaJwtWriter(next, clock, MintedTokenCache.DEFAULT_MAX_ENTRIES, this);
     }
 
     /**

@@ -17,6 +17,17 @@ public final class IdentityWriters {
 
     /** @throws dev.grafanaproxy.config.ConfigException when the chosen writer's settings are unusable */
     public static IdentityWriter create(ProxyConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * The writer for {@code config}, taking over from {@code previous} (the writer of the configuration
+     * being replaced, or {@code null}) what must survive a reload: a minting writer hands on its
+     * signing keys, so a reload neither changes the key nor cuts a rotation short.
+     *
+     * @throws dev.grafanaproxy.config.ConfigException when the chosen writer's settings are unusable
+     */
+    public static IdentityWriter create(ProxyConfig config, IdentityWriter previous) {
         if (config.authMode() == AuthMode.PROXY) {
             unused(config, "grafana.auth_mode=proxy");
             return new ProxyHeadersWriter(config);
@@ -25,6 +36,9 @@ public final class IdentityWriters {
             unused(config, "grafana.jwt_source=forward");
             LOG.info("grafana.auth_mode=jwt: the verified app token goes to Grafana unchanged in {}", config.grafanaJwtHeader());
             return new ForwardedJwtWriter(config);
+        }
+        if (previous instanceof GrafanaJwtWriter minting) {
+            return minting.successor(config);
         }
         GrafanaJwtWriter writer = new GrafanaJwtWriter(config);
         LOG.info("grafana.auth_mode=jwt: Grafana gets a token minted by the proxy in {}, valid for {}",

@@ -29,15 +29,17 @@ import org.slf4j.LoggerFactory;
  * key Grafana may still need, published as a JWKS.
  *
  * <p><b>Rotation without restart.</b> With {@code grafana.jwt_signing_key_file} set, the file is
- * re-read at most once per {@link #FILE_CHECK_INTERVAL}, on the request or JWKS fetch that finds the
- * check due (no thread of its own, nothing to stop on undeploy). When it holds a different key:
+ * re-read at most once per {@code reload_interval} (0: never), on the request or JWKS fetch that
+ * finds the check due (no thread of its own, nothing to stop on undeploy). When it holds a different key:
  * <ol>
  *   <li>the new key is <em>published</em> at once, next to the current one, but does not sign yet:
  *       Grafana keeps a fetched JWKS for up to {@code grafana.jwt_cache_ttl} and, unlike this proxy,
  *       does not refetch on an unknown {@code kid}, so a token signed by a key it has not seen yet
  *       would be refused;</li>
- *   <li>{@code grafana.jwt_cache_ttl} later the new key <em>signs</em>; every Grafana cache is
- *       fresh enough to know it by then;</li>
+ *   <li>{@code grafana.jwt_cache_ttl} + {@code reload_interval} later the new key <em>signs</em>:
+ *       every JWKS Grafana may still hold was fetched after the new key was published, by this
+ *       instance or by any other that got the same file at the same time (each notices it within
+ *       {@code reload_interval});</li>
  *   <li>the old key stays published until the last token it signed has expired, with Grafana's
  *       one-minute leeway ({@code grafana.jwt_ttl} + 1 minute after the switch), then it is dropped.</li>
  * </ol>
@@ -46,14 +48,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Without a file, a key is generated at start-up (RSA 2048, RS256) and its {@code kid} is logged.
  *
+ * <p><b>Configuration reloads</b> hand the keys on ({@link #successor}): the new instance starts from
+ * this one's keys, pending key and retired keys, so a reload never changes what signs or what is
+ * published by itself; a different key file is taken up like a rotation.
+ *
  * <p>Thread-safe. The hot path ({@link #current(long)}) is one volatile read and one comparison;
  * the thread that finds a check due does it while the others go on with the keys they have.
  */
 final class SigningKeys {
     private static final Logger LOG = LoggerFactory.getLogger(SigningKeys.class);
 
-    /** How often the key file is looked at (at most; only when something asks for a key). */
-    static final Duration FILE_CHECK_INTERVAL = Duration.ofSeconds(1);
     /** Grafana accepts a token up to a minute past {@code exp} (go-jose's default leeway). */
     static final Duration GRAFANA_LEEWAY = Duration.ofMinutes(1);
     /** A PEM private key is a few KB; anything much larger is not one. */
@@ -63,8 +67,10 @@ final class SigningKeys {
 
     private final Path file;
     private final String where;
+    private final Duration maxAge;
     private final Duration publishAhead;
     private final Duration keepRetired;
+    private final long checkIntervalMillis;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Ring ring;
@@ -86,16 +92,19 @@ final class SigningKeys {
     }
 
     /**
-     * @param file         the PEM private key file, or {@code null} to generate a key
-     * @param publishAhead {@code grafana.jwt_cache_ttl}: how long a new key is published before it signs
-     * @param tokenTtl     {@code grafana.jwt_ttl}: how long a retired key's last tokens stay valid
+     * @param file          the PEM private key file, or {@code null} to generate a key
+     * @param cacheTtl      {@code grafana.jwt_cache_ttl}: how long Grafana may cache the JWKS
+     * @param tokenTtl      {@code grafana.jwt_ttl}: how long a retired key's last tokens stay valid
+     * @param checkInterval {@code reload_interval}: how often the file is looked at; zero: never again
      * @throws ConfigException naming {@code grafana.jwt_signing_key_file} when the file is unusable
      */
-    SigningKeys(Path file, Duration publishAhead, Duration tokenTtl, Clock clock) {
+    SigningKeys(Path file, Duration cacheTtl, Duration tokenTtl, Duration checkInterval, Clock clock) {
         this.file = file;
         this.where = file == null ? null : "\"" + file + "\"";
-        this.publishAhead = publishAhead;
+        this.maxAge = cacheTtl;
+        this.publishAhead = cacheTtl.plus(checkInterval);
         this.keepRetired = tokenTtl.plus(GRAFANA_LEEWAY);
+        this.checkIntervalMillis = checkInterval.toMillis();
         this.clock = clock;
         SigningKey first;
         if (file == null) {
@@ -116,11 +125,73 @@ final class SigningKeys {
                 throw new ConfigException(KEY, where + " " + e.getMessage());
             }
             seenContent = content;
-            LOG.info("Grafana tokens are signed with the {} from {}; the file is watched for a new key", first, where);
+            LOG.info("Grafana tokens are signed with the {} from {}{}", first, where,
+                    checkIntervalMillis > 0 ? "; the file is watched for a new key" : "");
         }
-        long now = clock.millis();
-        nextFileCheck = now + FILE_CHECK_INTERVAL.toMillis();
+        nextFileCheck = clock.millis() + checkIntervalMillis;
         ring = ring(first, null, 0, List.of(), null);
+    }
+
+    /** The keys for a reloaded configuration: these keys handed on, see {@link #successor}. */
+    private SigningKeys(SigningKeys previous, Path file, Duration cacheTtl, Duration tokenTtl, Duration checkInterval) {
+        this.file = file;
+        this.where = file == null ? null : "\"" + file + "\"";
+        this.maxAge = cacheTtl;
+        this.publishAhead = cacheTtl.plus(checkInterval);
+        this.keepRetired = tokenTtl.plus(GRAFANA_LEEWAY);
+        this.checkIntervalMillis = checkInterval.toMillis();
+        this.clock = previous.clock;
+        long now = clock.millis();
+        Ring r = previous.ring;
+        SigningKey current = r.current;
+        SigningKey next = r.next;
+        long nextFrom = r.nextFrom;
+        List<Retired> retired = new ArrayList<>(r.retired);
+        if (file != null && file.equals(previous.file)) {
+            previous.lock.lock();
+            try {
+                seenContent = previous.seenContent;
+                lastWarning = previous.lastWarning;
+            } finally {
+                previous.lock.unlock();
+            }
+        } else if (file != null) {
+            byte[] content;
+            try {
+                content = read(file);
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigException(KEY, where + " cannot be read (" + e.getClass().getSimpleName() + ")");
+            }
+            SigningKey found;
+            try {
+                found = parse(content);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(KEY, where + " " + e.getMessage());
+            }
+            seenContent = content;
+            if (!found.kid().equals(current.kid()) && (next == null || !found.kid().equals(next.kid()))) {
+                next = found;
+                nextFrom = now + publishAhead.toMillis();
+                retired.removeIf(x -> x.key().kid().equals(found.kid()));
+                LOG.info("{} is now {}, which holds {}: published now, signs from {}; {} signs until then", KEY, where,
+                        found, Instant.ofEpochMilli(nextFrom), current);
+            }
+        } else if (previous.file != null) {
+            LOG.info("{} is no longer set: {} keeps signing, and is no longer reloaded from {}", KEY, current, previous.where);
+        }
+        nextFileCheck = now + checkIntervalMillis;
+        ring = ring(current, next, nextFrom, retired, null);
+    }
+
+    /**
+     * The keys for a reloaded configuration: the signing key, a pending key and the retired keys are
+     * kept as they are (a generated key survives the reload). The same file goes on being watched; a
+     * different file's key is published now and signs later, as in a rotation.
+     *
+     * @throws ConfigException naming {@code grafana.jwt_signing_key_file} when a different file is unusable
+     */
+    SigningKeys successor(Path newFile, Duration cacheTtl, Duration tokenTtl, Duration checkInterval) {
+        return new SigningKeys(this, newFile, cacheTtl, tokenTtl, checkInterval);
     }
 
     /** The key that signs at {@code now} (epoch millis, from the same clock). */
@@ -157,8 +228,8 @@ final class SigningKeys {
             List<Retired> retired = new ArrayList<>(r.retired);
             boolean changed = false;
 
-            if (file != null && now >= nextFileCheck) {
-                nextFileCheck = now + FILE_CHECK_INTERVAL.toMillis();
+            if (watching() && now >= nextFileCheck) {
+                nextFileCheck = now + checkIntervalMillis;
                 SigningKey found = checkFile(current);
                 if (found != null) {
                     if (found.kid().equals(current.kid())) {
@@ -174,8 +245,8 @@ final class SigningKeys {
                         String kid = found.kid();
                         retired.removeIf(x -> x.key().kid().equals(kid));
                         changed = true;
-                        LOG.info("{} {} holds a new key: {} is published now and signs from {} ({} = {} later); {} "
-                                + "signs until then", KEY, where, found, Instant.ofEpochMilli(nextFrom),
+                        LOG.info("{} {} holds a new key: {} is published now and signs from {} ({} + reload_interval = {} "
+                                + "later); {} signs until then", KEY, where, found, Instant.ofEpochMilli(nextFrom),
                                 ConfigKey.GRAFANA_JWT_CACHE_TTL.key(), Durations.format(publishAhead), current);
                     }
                 }
@@ -205,7 +276,7 @@ final class SigningKeys {
     }
 
     private Ring ring(SigningKey current, SigningKey next, long nextFrom, List<Retired> retired, PublishedJwks jwks) {
-        long due = file == null ? Long.MAX_VALUE : nextFileCheck;
+        long due = watching() ? nextFileCheck : Long.MAX_VALUE;
         if (next != null) {
             due = Math.min(due, nextFrom);
         }
@@ -224,12 +295,16 @@ final class SigningKeys {
         return new Ring(current, next, nextFrom, List.copyOf(retired), jwks, due);
     }
 
+    private boolean watching() {
+        return file != null && checkIntervalMillis > 0;
+    }
+
     private PublishedJwks render(List<JWK> keys) {
         String json = new JWKSet(keys).toString(true);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
             String etag = "\"" + Base64URL.encode(Arrays.copyOf(digest, 16)) + "\"";
-            return new PublishedJwks(json, etag, publishAhead);
+            return new PublishedJwks(json, etag, maxAge);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JRE has SHA-256
         }

@@ -1,7 +1,6 @@
 package dev.grafanaproxy.proxy;
 
-import dev.grafanaproxy.config.ConfigKey;
-import dev.grafanaproxy.config.Durations;
+import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.IdentityHeaders;
 import jakarta.servlet.AsyncContext;
@@ -10,8 +9,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
@@ -20,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.Enumeration;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,64 +31,81 @@ import java.util.concurrent.Future;
  * without copying the rest:
  * <ol>
  *   <li>client to proxy request: {@link #service}</li>
- *   <li>proxy to server request: {@link #upstreamUri}, {@link #newUpstreamRequest},
+ *   <li>proxy to server request: {@link #upstreamPathAndQuery}, {@link #newUpstreamRequest},
  *       {@link #copyRequestHeaders}, {@link #addForwardedHeaders}, {@link #addIdentityHeaders}</li>
  *   <li>server to proxy response and proxy to client response: {@link #onServerResponseHeaders},
  *       then the body relay in {@link ResponseRelay}</li>
  * </ol>
- * Configuration comes from {@link ProxyConfig} (see {@link ProxyConfigHolder}); the auth filter in
- * front hands over the identity as an {@link IdentityHeaders} request attribute.
+ * Configuration comes from {@link ProxyConfig} (see {@link ProxyConfigHolder}) as an {@link Upstream}
+ * snapshot that a reload replaces without disturbing running exchanges; the auth filter in front
+ * hands over the identity as an {@link IdentityHeaders} request attribute.
  */
 public class ProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServlet.class);
 
-    private transient ProxyConfig config;
-    private transient HeaderRules headerRules;
-    private transient ResponseRewriter rewriter;
-    private transient UpstreamClient client;
-    private transient HttpHost target;
-    private transient String targetBasePath;
-    private transient String responseTimeoutText;
+    private transient ProxyConfig initialConfig;
+    private transient ConfigHolder holder;
+    private transient ConfigHolder.Participant participant;
+    private transient volatile Upstream upstream;
+    private transient volatile boolean warnedNoFilter;
 
     public ProxyServlet() {
     }
 
-    /** For programmatic registration with an already built configuration. */
+    /** For programmatic registration with an already built configuration (no reloading). */
     public ProxyServlet(ProxyConfig config) {
-        this.config = config;
+        this.initialConfig = config;
     }
 
     @Override
     public void init() throws ServletException {
-        if (config == null) {
-            config = ProxyConfigHolder.obtain(getServletContext(), getServletConfig()::getInitParameter);
+        if (initialConfig != null) {
+            upstream = new Upstream(initialConfig);
+        } else {
+            holder = ProxyConfigHolder.obtain(getServletContext(), getServletConfig()::getInitParameter);
+            upstream = new Upstream(holder.current());
+            participant = next -> {
+                Upstream prepared = new Upstream(next);
+                return new ConfigHolder.Transition() {
+                    @Override
+                    public void commit() {
+                        Upstream old = upstream;
+                        upstream = prepared;
+                        old.retire(); // running exchanges finish on the old client
+                        logStart(prepared);
+                    }
+
+                    @Override
+                    public void abort() {
+                        prepared.close();
+                    }
+                };
+            };
+            holder.register(participant);
         }
-        headerRules = new HeaderRules(config);
-        rewriter = new ResponseRewriter(config);
-        URI base = config.grafanaUrl();
-        target = new HttpHost(base.getScheme(), base.getHost(), base.getPort());
-        targetBasePath = base.getRawPath() == null ? "" : base.getRawPath();
-        responseTimeoutText = config.raw(ConfigKey.PROXY_RESPONSE_TIMEOUT) == null
-                ? Durations.format(config.responseTimeout()) : config.raw(ConfigKey.PROXY_RESPONSE_TIMEOUT);
-        client = new UpstreamClient(config);
+        logStart(upstream);
+    }
+
+    private static void logStart(Upstream u) {
+        ProxyConfig c = u.config();
         LOG.info("grafana-proxy forwarding to {} (strip_prefix={}, preserve_host={}, max_connections={})",
-                base, config.stripPrefix(), config.preserveHost(), config.maxConnections());
+                c.grafanaUrl(), c.stripPrefix(), c.preserveHost(), c.maxConnections());
     }
 
     @Override
     public void destroy() {
-        if (client != null) {
-            client.close();
+        if (holder != null) {
+            holder.unregister(participant);
+        }
+        if (upstream != null) {
+            upstream.close();
         }
     }
 
-    protected final ProxyConfig config() {
-        return config;
-    }
-
-    final String responseTimeoutText() {
-        return responseTimeoutText;
+    /** The snapshot new requests use now. */
+    protected final Upstream upstream() {
+        return upstream;
     }
 
     // --- stage 1: client to proxy request -------------------------------------------------------
@@ -100,18 +115,30 @@ public class ProxyServlet extends HttpServlet {
         if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ClientAbort.ATTRIBUTE) != null) {
             throw ClientAbort.failure();
         }
+        if (!(request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE) instanceof IdentityHeaders)) {
+            // fail closed: without the auth filter's decision nothing may reach Grafana
+            if (!warnedNoFilter) {
+                warnedNoFilter = true;
+                LOG.error("request reached the proxy without the auth filter's decision: map {} in front of {}",
+                        "dev.grafanaproxy.web.AuthFilter", getClass().getName());
+            }
+            ErrorResponses.send(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                    "grafana-proxy is misconfigured: the auth filter is not in front of the proxy");
+            return;
+        }
         if ("CONNECT".equalsIgnoreCase(request.getMethod())) {
             ErrorResponses.send(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "CONNECT is not proxied");
             return;
         }
-        String pathAndQuery = upstreamPathAndQuery(request);
+        Upstream u = upstream;
+        String pathAndQuery = upstreamPathAndQuery(request, u);
         String logTarget = request.getMethod() + " " + RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request);
 
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Grafana's own timeouts apply; a long download must not be cut by the container
 
-        BasicHttpRequest upstreamRequest = newUpstreamRequest(request, pathAndQuery);
-        ResponseRelay relay = new ResponseRelay(this, request, response, async, logTarget);
+        BasicHttpRequest upstreamRequest = newUpstreamRequest(request, u, pathAndQuery);
+        ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget);
         async.addListener(relay);
 
         RequestBody body = newRequestBody(request, relay);
@@ -119,7 +146,24 @@ public class ProxyServlet extends HttpServlet {
         if (body == null && request.getContentLengthLong() == 0) {
             entity = EmptyEntity.INSTANCE;
         }
-        Future<Void> exchange = client.execute(new BasicRequestProducer(upstreamRequest, entity), relay, null);
+        u.acquire();
+        Future<Void> exchange = u.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay,
+                new FutureCallback<>() {
+                    @Override
+                    public void completed(Void result) {
+                        u.release();
+                    }
+
+                    @Override
+                    public void failed(Exception ex) {
+                        u.release();
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        u.release();
+                    }
+                });
         relay.upstream(exchange);
         if (body != null) {
             body.start();
@@ -139,32 +183,28 @@ public class ProxyServlet extends HttpServlet {
     // --- stage 2: proxy to server request -------------------------------------------------------
 
     /** The raw path and query to request from Grafana, byte for byte what the client sent below the mount. */
-    protected String upstreamPathAndQuery(HttpServletRequest request) {
+    protected String upstreamPathAndQuery(HttpServletRequest request, Upstream u) {
         String below = RequestPaths.rawPathBelowMount(request);
-        String path = config.stripPrefix() ? below : RequestPaths.mount(request) + below;
+        String path = u.config().stripPrefix() ? below : RequestPaths.mount(request) + below;
         String query = request.getQueryString();
-        return targetBasePath + path + (query == null ? "" : "?" + query);
-    }
-
-    /** The full upstream URI, for logs and subclasses. */
-    protected String upstreamUri(HttpServletRequest request) {
-        return target.toURI() + upstreamPathAndQuery(request);
+        return u.basePath() + path + (query == null ? "" : "?" + query);
     }
 
     /** Builds the request to Grafana: method, raw target, headers. */
-    protected BasicHttpRequest newUpstreamRequest(HttpServletRequest request, String pathAndQuery) {
-        BasicHttpRequest upstream = new BasicHttpRequest(request.getMethod(), target, pathAndQuery);
-        copyRequestHeaders(request, upstream);
-        addForwardedHeaders(request, upstream);
-        addIdentityHeaders(request, upstream);
-        return upstream;
+    protected BasicHttpRequest newUpstreamRequest(HttpServletRequest request, Upstream u, String pathAndQuery) {
+        BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), u.target(), pathAndQuery);
+        copyRequestHeaders(request, u, upstreamRequest);
+        addForwardedHeaders(request, u, upstreamRequest);
+        addIdentityHeaders(request, upstreamRequest);
+        return upstreamRequest;
     }
 
     /**
      * Copies the client's headers except hop-by-hop ones, those named in {@code Connection}, the
      * credentials and identity names the proxy owns, and the app's JWT cookie.
      */
-    protected void copyRequestHeaders(HttpServletRequest request, BasicHttpRequest upstream) {
+    protected void copyRequestHeaders(HttpServletRequest request, Upstream u, BasicHttpRequest upstream) {
+        HeaderRules headerRules = u.headerRules();
         Set<String> connectionTokens = HeaderRules.connectionTokens(request.getHeaders("Connection"));
         Enumeration<String> names = request.getHeaderNames();
         while (names.hasMoreElements()) {
@@ -191,9 +231,9 @@ public class ProxyServlet extends HttpServlet {
     }
 
     /** {@code Host} (the client's, unless {@code proxy.preserve_host=false}) and {@code X-Forwarded-*}. */
-    protected void addForwardedHeaders(HttpServletRequest request, BasicHttpRequest upstream) {
+    protected void addForwardedHeaders(HttpServletRequest request, Upstream u, BasicHttpRequest upstream) {
         String clientHost = request.getHeader("Host");
-        if (config.preserveHost() && clientHost != null) {
+        if (u.config().preserveHost() && clientHost != null) {
             upstream.setHeader("Host", clientHost);
         }
         StringBuilder forwardedFor = new StringBuilder();
@@ -212,11 +252,9 @@ public class ProxyServlet extends HttpServlet {
 
     /** The identity decided by the auth filter; nothing for public paths. */
     protected void addIdentityHeaders(HttpServletRequest request, BasicHttpRequest upstream) {
-        Object attr = request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE);
-        if (attr instanceof IdentityHeaders identity) {
-            for (IdentityHeaders.Header h : identity.headers()) {
-                upstream.addHeader(h.name(), h.value());
-            }
+        IdentityHeaders identity = (IdentityHeaders) request.getAttribute(IdentityHeaders.REQUEST_ATTRIBUTE);
+        for (IdentityHeaders.Header h : identity.headers()) {
+            upstream.addHeader(h.name(), h.value());
         }
     }
 
@@ -226,7 +264,9 @@ public class ProxyServlet extends HttpServlet {
      * Copies Grafana's status and headers to the client response, minus hop-by-hop ones, with
      * {@code Location} and cookie paths moved to the public URL under the mount.
      */
-    protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, HttpResponse upstream) {
+    protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Upstream u,
+                                           HttpResponse upstream) {
+        ResponseRewriter rewriter = u.rewriter();
         response.setStatus(upstream.getCode());
         Set<String> connectionTokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         for (Header h : upstream.getHeaders("Connection")) {

@@ -40,6 +40,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private static final Logger LOG = LoggerFactory.getLogger(ResponseRelay.class);
 
     private final ProxyServlet servlet;
+    private final Upstream upstreamConfig;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final AsyncContext async;
@@ -55,9 +56,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private boolean finished;
     private volatile Future<?> upstream;
 
-    ResponseRelay(ProxyServlet servlet, HttpServletRequest request, HttpServletResponse response, AsyncContext async,
-                  String logTarget) {
+    ResponseRelay(ProxyServlet servlet, Upstream upstreamConfig, HttpServletRequest request, HttpServletResponse response,
+                  AsyncContext async, String logTarget) {
         this.servlet = servlet;
+        this.upstreamConfig = upstreamConfig;
         this.request = request;
         this.response = response;
         this.async = async;
@@ -84,7 +86,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             if (finished) {
                 return;
             }
-            servlet.onServerResponseHeaders(request, response, upstreamResponse);
+            servlet.onServerResponseHeaders(request, response, upstreamConfig, upstreamResponse);
             headersSent = true;
             if (entity == null) {
                 upstreamEnded = true;
@@ -234,7 +236,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             queue.clear();
         }
         if (!committed) {
-            UpstreamFailure f = UpstreamFailure.classify(cause, servlet.responseTimeoutText());
+            UpstreamFailure f = UpstreamFailure.classify(cause, upstreamConfig.responseTimeoutText());
             LOG.warn("{} -> {}: {} ({})", logTarget, f.status(), f.message(), UpstreamFailure.describe(cause));
             ErrorResponses.send(response, f.status(), f.message());
             async.complete();

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Remembers tokens that verified, so a browser's dozens of requests per dashboard cost one signature
@@ -19,9 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * from a JWKS stop working for cached tokens too. Rejections are not cached.
  *
  * <p>Thread-safe and lock-free on the hit path (one digest, one {@link ConcurrentHashMap} read).
- * When the map outgrows {@code maxEntries}, one inserting thread sweeps expired entries and, if that
- * is not enough, drops arbitrary ones down to 90%; concurrent inserts may overshoot the bound by at
- * most the number of threads inserting at that moment.
+ * When the map outgrows {@code maxEntries}, an inserting thread sweeps expired entries and, if that
+ * is not enough, drops arbitrary ones down to 90%; concurrent inserts may overshoot the bound only
+ * while they are in progress.
  */
 public final class CachingTokenVerifier implements TokenVerifier {
 
@@ -43,7 +42,7 @@ public final class CachingTokenVerifier implements TokenVerifier {
     private final long maxAgeMillis;
     private final Clock clock;
     private final ConcurrentHashMap<Digest, Entry> entries;
-    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final Object sweepLock = new Object();
 
     public CachingTokenVerifier(TokenVerifier delegate) {
         this(delegate, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_AGE, Clock.systemUTC());
@@ -86,10 +85,12 @@ public final class CachingTokenVerifier implements TokenVerifier {
     }
 
     private void shrink(long now) {
-        if (!sweeping.compareAndSet(false, true)) {
-            return;
-        }
-        try {
+        // rare (only when full), so a lock is cheap here; every inserter that saw the map too big
+        // re-checks under it, so the bound holds once the inserts are done
+        synchronized (sweepLock) {
+            if (entries.size() <= maxEntries) {
+                return;
+            }
             entries.values().removeIf(e -> e.notAfter <= now);
             int excess = entries.size() - (maxEntries - maxEntries / 10);
             // iteration order follows hashes of random digests: effectively random eviction, no LRU bookkeeping
@@ -97,8 +98,6 @@ public final class CachingTokenVerifier implements TokenVerifier {
                 it.next();
                 it.remove();
             }
-        } finally {
-            sweeping.set(false);
         }
     }
 

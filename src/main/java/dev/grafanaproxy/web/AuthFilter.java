@@ -1,20 +1,16 @@
 package dev.grafanaproxy.web;
 
 import dev.grafanaproxy.config.ConfigException;
+import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.Identity;
 import dev.grafanaproxy.identity.IdentityHeaders;
-import dev.grafanaproxy.identity.IdentityMapper;
 import dev.grafanaproxy.identity.IdentityRejectedException;
-import dev.grafanaproxy.identity.IdentityWriter;
-import dev.grafanaproxy.identity.IdentityWriters;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
 import dev.grafanaproxy.token.ExtractedToken;
 import dev.grafanaproxy.token.TokenExtractor;
 import dev.grafanaproxy.token.TokenRejectedException;
-import dev.grafanaproxy.token.TokenVerifier;
-import dev.grafanaproxy.token.TokenVerifiers;
 import dev.grafanaproxy.token.VerifiedToken;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -37,63 +33,73 @@ import java.util.Optional;
  * never forwarded. Public paths pass with no identity. Every other request needs
  * the app's session JWT (cookie first, then {@code Authorization: Bearer}, then, with
  * {@code jwt.url_login}, a one-time {@code ?auth_token=}); it is verified, its claims are mapped to
- * a Grafana identity, and the {@link IdentityWriter} chosen by the configuration
- * ({@link IdentityWriters#create}: proxy headers, a minted JWT or the forwarded app JWT) renders it
- * as headers, stored as an {@link IdentityHeaders} request
- * attribute, which the proxy writes onto the upstream request after removing every client-sent
- * header of those names. Anything else is answered here: 302 to the login page, 401 or 403.
- * The reason for a refusal is logged once, at INFO, with the subject when known, never the token.
+ * a Grafana identity, and the {@link dev.grafanaproxy.identity.IdentityWriter} the configuration
+ * chose (proxy headers, a minted JWT or the forwarded app JWT) renders it as headers, stored as an
+ * {@link IdentityHeaders} request attribute, which the proxy writes onto the upstream request after
+ * removing every client-sent header of those names. Anything else is answered here: 302 to the
+ * login page, 401 or 403. The reason for a refusal is logged once, at INFO, with the subject when
+ * known, never the token.
  */
 public class AuthFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
 
-    private ProxyConfig config;
-    private PublicPaths publicPaths;
-    private TokenExtractor extractor;
-    private TokenVerifier verifier;
-    private IdentityMapper mapper;
-    private IdentityWriter writer;
-    private AuthAnswers answers;
-    private JwksEndpoint jwks;
+    private ProxyConfig initialConfig;
+    private ConfigHolder holder;
+    private ConfigHolder.Participant participant;
+    private volatile AuthPolicy policy;
 
     public AuthFilter() {
     }
 
-    /** For programmatic registration with an already built configuration. */
+    /** For programmatic registration with an already built configuration (no reloading). */
     public AuthFilter(ProxyConfig config) {
-        this.config = config;
+        this.initialConfig = config;
     }
 
     @Override
     public void init(FilterConfig filterConfig) {
-        if (config == null) {
-            config = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
-        }
         try {
-            publicPaths = new PublicPaths(config.publicPaths());
-            extractor = new TokenExtractor(config);
-            mapper = new IdentityMapper(config);
-            answers = new AuthAnswers(config);
-            verifier = TokenVerifiers.create(config);
-            writer = IdentityWriters.create(config);
-            jwks = new JwksEndpoint(writer);
+            if (initialConfig != null) {
+                policy = new AuthPolicy(initialConfig, null);
+                return;
+            }
+            holder = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
+            policy = new AuthPolicy(holder.current(), null);
         } catch (ConfigException e) {
-            // files and expressions are checked here, after the listener: report them the same way
+            // key files and expressions are checked here, after the listener: report them the same way
             String context = filterConfig.getServletContext().getContextPath();
             LOG.error("grafana-proxy configuration error, {} will not start: {}", context.isEmpty() ? "/" : context,
                     e.getMessage());
-            destroy();
             throw e;
         }
+        participant = next -> {
+            // the identity writer carries over what must outlive a reload (the Grafana signing keys)
+            AuthPolicy prepared = new AuthPolicy(next, policy);
+            return new ConfigHolder.Transition() {
+                @Override
+                public void commit() {
+                    AuthPolicy old = policy;
+                    policy = prepared;
+                    // requests already past verification hold their identity; the old JWKS cache may go
+                    old.close();
+                }
+
+                @Override
+                public void abort() {
+                    prepared.close();
+                }
+            };
+        };
+        holder.register(participant);
     }
 
     @Override
     public void destroy() {
-        if (verifier != null) {
-            verifier.close();
+        if (holder != null) {
+            holder.unregister(participant);
         }
-        if (writer != null) {
-            writer.close();
+        if (policy != null) {
+            policy.close();
         }
     }
 
@@ -101,61 +107,64 @@ public class AuthFilter implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        AuthPolicy policy = this.policy;
         String path = RequestPaths.pathBelowMount(request);
         if (JwksEndpoint.matches(path)) {
-            jwks.answer(request, response);
+            policy.jwks.answer(request, response);
             return;
         }
-        if (publicPaths.matches(path)) {
+        if (policy.publicPaths.matches(path)) {
             request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, IdentityHeaders.NONE);
             chain.doFilter(request, response);
             return;
         }
-        if (config.urlLogin()) {
+        if (policy.config.urlLogin()) {
             String queryToken = TokenExtractor.queryToken(request.getQueryString());
             if (queryToken != null) {
-                exchangeUrlToken(request, response, queryToken);
+                exchangeUrlToken(policy, request, response, queryToken);
                 return;
             }
         }
-        Optional<ExtractedToken> found = extractor.extract(new ServletRequestView(request));
+        Optional<ExtractedToken> found = policy.extractor.extract(new ServletRequestView(request));
         if (found.isEmpty()) {
             LOG.info("{} {}: no session token", request.getMethod(), logPath(request));
-            answers.unauthenticated(request, response, "authentication required", false);
+            policy.answers.unauthenticated(request, response, "authentication required", false);
             return;
         }
-        VerifiedToken token = verify(request, response, found.get().token());
+        VerifiedToken token = verify(policy, request, response, found.get().token());
         if (token == null) {
             return;
         }
-        Identity identity = identity(request, response, token);
+        Identity identity = identity(policy, request, response, token);
         if (identity == null) {
             return;
         }
-        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, writer.write(identity, token));
+        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, policy.writer.write(identity, token));
         chain.doFilter(request, response);
     }
 
     /** The verified token, or {@code null} after answering the refusal. */
-    private VerifiedToken verify(HttpServletRequest request, HttpServletResponse response, String token) throws IOException {
+    private static VerifiedToken verify(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                        String token) throws IOException {
         try {
-            return verifier.verify(token);
+            return policy.verifier.verify(token);
         } catch (TokenRejectedException e) {
             LOG.info("{} {}: token rejected: {}{}", request.getMethod(), logPath(request), e.reason().description(),
                     e.subject() == null ? "" : " (sub=" + e.subject() + ")");
-            answers.unauthenticated(request, response, e.reason().description(), true);
+            policy.answers.unauthenticated(request, response, e.reason().description(), true);
             return null;
         }
     }
 
     /** The identity, or {@code null} after answering 403: never forward a half-cleaned identity. */
-    private Identity identity(HttpServletRequest request, HttpServletResponse response, VerifiedToken token) {
+    private static Identity identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                     VerifiedToken token) {
         try {
-            return mapper.map(token.claims());
+            return policy.mapper.map(token.claims());
         } catch (IdentityRejectedException e) {
             LOG.info("{} {}: session of sub={} has no usable Grafana identity: {}", request.getMethod(), logPath(request),
                     token.subject(), e.getMessage());
-            answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
+            policy.answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
             return null;
         }
     }
@@ -165,13 +174,14 @@ public class AuthFilter implements Filter {
      * send the browser to the same URL without the token, so it never reaches Grafana, the address
      * bar or a bookmark.
      */
-    private void exchangeUrlToken(HttpServletRequest request, HttpServletResponse response, String rawToken) throws IOException {
-        VerifiedToken token = verify(request, response, rawToken);
-        if (token == null || identity(request, response, token) == null) {
+    private static void exchangeUrlToken(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                         String rawToken) throws IOException {
+        VerifiedToken token = verify(policy, request, response, rawToken);
+        if (token == null || identity(policy, request, response, token) == null) {
             return;
         }
         long maxAge = Math.max(0, Duration.between(Instant.now(), token.expiresAt()).getSeconds());
-        StringBuilder cookie = new StringBuilder(config.cookieName()).append('=').append(token.compact())
+        StringBuilder cookie = new StringBuilder(policy.config.cookieName()).append('=').append(token.compact())
                 .append("; Max-Age=").append(maxAge)
                 .append("; Path=").append(RequestPaths.mount(request).isEmpty() ? "/" : RequestPaths.mount(request))
                 .append("; HttpOnly; SameSite=Lax");

@@ -53,6 +53,7 @@ class ProxyConfigTest {
 
     static {
         CONTRACT_DEFAULTS.put("config_file", null);
+        CONTRACT_DEFAULTS.put("reload_interval", "2s");
         CONTRACT_DEFAULTS.put("grafana.url", null);
         CONTRACT_DEFAULTS.put("grafana.strip_prefix", "false");
         CONTRACT_DEFAULTS.put("grafana.auth_mode", "proxy");

@@ -73,7 +73,7 @@ class JwtKeyRotationIT {
         Path file = dir.resolve("grafana-signing.pem");
         Files.writeString(file, TestKeys.pkcs8Pem(k1));
         try (ServletContainer server = start(kind, Map.of("grafana.jwt_signing_key_file", file.toString(),
-                "grafana.jwt_cache_ttl", "2s"))) {
+                "grafana.jwt_cache_ttl", "2s", "reload_interval", "1s"))) {
             assertThat(server.isWebappAvailable()).as(server.logText()).isTrue();
             GrafanaJwtAuth auth = grafana.authJwt(JwtE2E.mintedTokenAuth(server).build()); // cache_ttl 60m, as Grafana's default
             String session = "Cookie: app_session=" + session("alice").sign(jwt.appKey);
@@ -102,8 +102,8 @@ class JwtKeyRotationIT {
                     Thread.sleep(100);
                 }
                 assertThat(signedAt).as("the new key signs without a restart").isNotZero();
-                assertThat((signedAt - publishedAt) / 1_000_000).as("ms between publishing and signing")
-                        .isGreaterThanOrEqualTo(1_800);
+                assertThat((signedAt - publishedAt) / 1_000_000).as("ms between publishing and signing: "
+                        + "grafana.jwt_cache_ttl + reload_interval, less the polling step").isGreaterThanOrEqualTo(2_800);
                 assertThat(published(server)).as("the old key stays published while its tokens live")
                         .containsExactly(kid(k2), kid(k1));
                 SignedJWT last = SignedJWT.parse(auth.lastResult().token());
@@ -144,6 +144,36 @@ class JwtKeyRotationIT {
             assertThat(lines.get(0)).contains("grafana.jwt_signing_key_file: \"" + pub + "\" holds a PUBLIC KEY block; "
                     + "a signing key needs the private key");
             assertThat(RawHttp.exchange(server.port(), RawHttp.get("/ping")).bodyText()).isEqualTo("pong");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void aConfigurationReloadKeepsTheGeneratedKeyAndTheTokens(Containers kind) throws Exception {
+        Path config = dir.resolve("grafana-proxy.properties");
+        Files.writeString(config, "grafana.jwt_ttl=5m\n");
+        try (ServletContainer server = start(kind, Map.of("config_file", config.toString(), "reload_interval", "200ms"))) {
+            assertThat(server.isWebappAvailable()).as(server.logText()).isTrue();
+            GrafanaJwtAuth auth = grafana.authJwt(JwtE2E.mintedTokenAuth(server).build());
+            String session = "Cookie: app_session=" + session("alice").sign(jwt.appKey);
+            try {
+                assertThat(get(server, "/grafana/api/user", session).status()).isEqualTo(200);
+                List<String> before = published(server);
+                String token = auth.lastResult().token();
+
+                Path tmp = dir.resolve("next.properties");
+                Files.writeString(tmp, "grafana.jwt_ttl=5m\npublic_paths=/api/health,/public/*\n");
+                Files.move(tmp, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                assertThat(server.awaitLogLine(l -> l.contains("configuration reloaded"), java.time.Duration.ofSeconds(10)))
+                        .isTrue();
+
+                assertThat(published(server)).as("a reload keeps the generated key").isEqualTo(before);
+                assertThat(get(server, "/grafana/api/user", session).status()).isEqualTo(200);
+                assertThat(auth.lastResult().token()).as("and the minted token").isEqualTo(token);
+            } finally {
+                JwtE2E.guard(auth);
+            }
         }
     }
 }

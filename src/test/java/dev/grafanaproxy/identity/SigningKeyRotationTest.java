@@ -5,6 +5,7 @@ import static dev.grafanaproxy.identity.JwtTestSupport.kids;
 import static dev.grafanaproxy.identity.JwtTestSupport.token;
 import static dev.grafanaproxy.identity.JwtTestSupport.verified;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -26,8 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * (plus Grafana's minute of leeway) has expired.
  */
 class SigningKeyRotationTest {
-    private static final Duration CHECK = SigningKeys.FILE_CHECK_INTERVAL;
+    private static final Duration CHECK = Duration.ofSeconds(1); // reload_interval below
     private static final Duration CACHE_TTL = Duration.ofSeconds(30);
+    /** A new key signs this long after it was noticed: grafana.jwt_cache_ttl + reload_interval. */
+    private static final Duration AHEAD = CACHE_TTL.plus(CHECK);
     private static final Duration TTL = Duration.ofMinutes(5);
 
     private final MutableClock clock = new MutableClock();
@@ -44,8 +47,17 @@ class SigningKeyRotationTest {
         k1 = TestKeys.rsa();
         file = dir.resolve("signing.pem");
         Files.writeString(file, TestKeys.pkcs8Pem(k1));
-        writer = new GrafanaJwtWriter(GrafanaJwtWriterTest.jwtConfig("grafana.jwt_signing_key_file", file.toString(),
-                "grafana.jwt_cache_ttl", "30s", "grafana.jwt_ttl", "5m"), clock, 100);
+        writer = new GrafanaJwtWriter(config(file), clock, 100);
+    }
+
+    private static dev.grafanaproxy.config.ProxyConfig config(Path keyFile, String... more) {
+        List<String> kv = new java.util.ArrayList<>(List.of("grafana.jwt_cache_ttl", "30s", "grafana.jwt_ttl", "5m",
+                "reload_interval", "1s"));
+        if (keyFile != null) {
+            kv.addAll(List.of("grafana.jwt_signing_key_file", keyFile.toString()));
+        }
+        kv.addAll(List.of(more));
+        return GrafanaJwtWriterTest.jwtConfig(kv.toArray(String[]::new));
     }
 
     private static String kidOf(JWK k) throws Exception {
@@ -76,7 +88,7 @@ class SigningKeyRotationTest {
         String noticedJwksEtag = writer.jwks().orElseThrow().etag();
         assertThat(signingKid()).as("but not signing yet: Grafana may hold a JWKS without it").isEqualTo(old);
 
-        clock.advance(CACHE_TTL.minusMillis(1));
+        clock.advance(AHEAD.minusMillis(1));
         assertThat(signingKid()).isEqualTo(old);
         clock.advance(Duration.ofMillis(1));
         String newToken = token(writer.write(alice, null));
@@ -100,7 +112,7 @@ class SigningKeyRotationTest {
         Files.writeString(file, TestKeys.pkcs1PrivatePem(k2));
         clock.advance(CHECK);
         assertThat(published()).containsExactly(kidOf(k1), kidOf(k2));
-        clock.advance(CACHE_TTL);
+        clock.advance(AHEAD);
         assertThat(published()).containsExactly(kidOf(k2), kidOf(k1));
         assertThat(signingKid()).isEqualTo(kidOf(k2));
     }
@@ -110,7 +122,7 @@ class SigningKeyRotationTest {
         Files.writeString(file, TestKeys.pkcs1PrivatePem(k1));
         clock.advance(CHECK);
         assertThat(published()).containsExactly(kidOf(k1));
-        clock.advance(CACHE_TTL);
+        clock.advance(AHEAD);
         assertThat(signingKid()).isEqualTo(kidOf(k1));
         assertThat(writer.mintedCount()).isEqualTo(1);
     }
@@ -153,7 +165,7 @@ class SigningKeyRotationTest {
         Files.writeString(file, TestKeys.pkcs8Pem(k3));
         clock.advance(CHECK);
         assertThat(published()).as("k2 never signed: k3 takes its place").containsExactly(kidOf(k1), kidOf(k3));
-        clock.advance(CACHE_TTL.minus(CHECK));
+        clock.advance(AHEAD.minus(CHECK));
         assertThat(signingKid()).as("the wait starts again from k3").isEqualTo(kidOf(k1));
         clock.advance(CHECK);
         assertThat(signingKid()).isEqualTo(kidOf(k3));
@@ -165,7 +177,59 @@ class SigningKeyRotationTest {
         Files.writeString(file, TestKeys.pkcs8Pem(k3)); // changed one's mind
         clock.advance(CHECK);
         assertThat(published()).containsExactly(kidOf(k3), kidOf(k1));
-        clock.advance(CACHE_TTL);
+        clock.advance(AHEAD);
         assertThat(signingKid()).isEqualTo(kidOf(k3));
+    }
+
+    @Test
+    void reloadIntervalZeroReadsTheFileOnlyAtStartUp() throws Exception {
+        GrafanaJwtWriter once = new GrafanaJwtWriter(config(file, "reload_interval", "0"), clock, 100);
+        Files.writeString(file, TestKeys.pkcs8Pem(TestKeys.rsa()));
+        clock.advance(Duration.ofHours(1));
+        assertThat(kids(once.jwks().orElseThrow())).containsExactly(kidOf(k1));
+        assertThat(kid(token(once.write(alice, null)))).isEqualTo(kidOf(k1));
+    }
+
+    @Test
+    void aConfigurationReloadHandsTheKeysAndTokensOn() throws Exception {
+        String token = token(writer.write(alice, null));
+        RSAKey k2 = TestKeys.rsa();
+        Files.writeString(file, TestKeys.pkcs8Pem(k2));
+        clock.advance(CHECK);
+        assertThat(published()).containsExactly(kidOf(k1), kidOf(k2));
+
+        // a reload in the middle of the rotation (another key changed, say): nothing restarts
+        GrafanaJwtWriter reloaded = writer.successor(config(file, "public_paths", "/api/health,/public/*"));
+        assertThat(kids(reloaded.jwks().orElseThrow())).containsExactly(kidOf(k1), kidOf(k2));
+        assertThat(token(reloaded.write(alice, null))).as("cached tokens carry over").isEqualTo(token);
+        clock.advance(AHEAD.minusMillis(1));
+        assertThat(kid(token(reloaded.write(alice, null)))).isEqualTo(kidOf(k1));
+        clock.advance(Duration.ofMillis(1));
+        assertThat(kid(token(reloaded.write(alice, null)))).as("the rotation keeps its schedule").isEqualTo(kidOf(k2));
+        assertThat(kids(reloaded.jwks().orElseThrow())).containsExactly(kidOf(k2), kidOf(k1));
+        assertThat(writer.mintedCount() + reloaded.mintedCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aGeneratedKeySurvivesAReloadAndADifferentFileIsTakenUpLikeARotation() throws Exception {
+        GrafanaJwtWriter generated = new GrafanaJwtWriter(config(null), clock, 100);
+        List<String> before = kids(generated.jwks().orElseThrow());
+        GrafanaJwtWriter reloaded = generated.successor(config(null, "grafana.jwt_ttl", "10m"));
+        assertThat(kids(reloaded.jwks().orElseThrow())).isEqualTo(before);
+
+        Path other = dir.resolve("other.pem");
+        ECKey k2 = TestKeys.ec();
+        Files.writeString(other, TestKeys.sec1Pem(k2, false));
+        GrafanaJwtWriter withFile = reloaded.successor(config(other));
+        assertThat(kids(withFile.jwks().orElseThrow())).containsExactly(before.get(0), kidOf(k2));
+        assertThat(kid(token(withFile.write(alice, null)))).isEqualTo(before.get(0));
+        clock.advance(AHEAD);
+        assertThat(kid(token(withFile.write(alice, null)))).isEqualTo(kidOf(k2));
+
+        Path broken = dir.resolve("broken.pem");
+        Files.writeString(broken, "nope");
+        assertThatThrownBy(() -> withFile.successor(config(broken)))
+                .isInstanceOf(dev.grafanaproxy.config.ConfigException.class)
+                .hasMessageStartingWith("grafana.jwt_signing_key_file: \"" + broken + "\" holds no PEM block");
     }
 }
