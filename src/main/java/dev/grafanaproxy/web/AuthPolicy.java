@@ -23,6 +23,7 @@ final class AuthPolicy implements AutoCloseable {
     final IdentityWriter writer;
     final JwksEndpoint jwks;
     final AuthAnswers answers;
+    final AuditLog audit;
 
     /**
      * @param previous the policy this one replaces on a reload, or {@code null} at start-up: its
@@ -35,6 +36,7 @@ final class AuthPolicy implements AutoCloseable {
         this.extractor = new TokenExtractor(config);
         this.mapper = new IdentityMapper(config);
         this.answers = new AuthAnswers(config);
+        this.audit = new AuditLog(config);
         this.writer = IdentityWriters.create(config, previous == null ? null : previous.writer);
         this.jwks = new JwksEndpoint(writer);
         this.verifier = TokenVerifiers.create(config); // last: the only part holding resources
