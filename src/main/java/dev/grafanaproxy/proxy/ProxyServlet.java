@@ -3,6 +3,7 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.IdentityHeaders;
+import dev.grafanaproxy.metrics.ProxyMetrics;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
@@ -49,6 +50,7 @@ public class ProxyServlet extends HttpServlet {
     private transient ConfigHolder.Participant participant;
     private transient volatile Upstream upstream;
     private transient volatile boolean warnedNoFilter;
+    private transient ProxyMetrics metrics = ProxyMetrics.NONE;
 
     public ProxyServlet() {
     }
@@ -85,6 +87,14 @@ public class ProxyServlet extends HttpServlet {
             holder.register(participant);
         }
         logStart(upstream);
+        metrics = ProxyMetricsHolder.of(getServletContext());
+        metrics.poolGauges(() -> upstream.client().poolStats().getLeased(),
+                () -> upstream.client().poolStats().getPending(),
+                () -> upstream.client().poolStats().getAvailable());
+    }
+
+    final ProxyMetrics metrics() {
+        return metrics;
     }
 
     private static void logStart(Upstream u) {
@@ -180,7 +190,7 @@ public class ProxyServlet extends HttpServlet {
         if (length <= 0 && !chunked) {
             return null;
         }
-        return new RequestBody(request.getInputStream(), chunked ? -1 : length, relay::clientFailed);
+        return new RequestBody(request.getInputStream(), chunked ? -1 : length, relay::clientFailed, metrics);
     }
 
     // --- stage 2: proxy to server request -------------------------------------------------------
@@ -240,14 +250,23 @@ public class ProxyServlet extends HttpServlet {
             upstream.setHeader("Host", clientHost);
         }
         StringBuilder forwardedFor = new StringBuilder();
+        String last = null;
         Enumeration<String> prior = request.getHeaders("X-Forwarded-For");
         while (prior != null && prior.hasMoreElements()) {
-            String v = prior.nextElement().trim();
-            if (!v.isEmpty()) {
-                forwardedFor.append(v).append(", ");
+            for (String hop : prior.nextElement().split(",")) {
+                String v = hop.trim();
+                if (!v.isEmpty()) {
+                    forwardedFor.append(forwardedFor.length() == 0 ? "" : ", ").append(v);
+                    last = v;
+                }
             }
         }
-        forwardedFor.append(request.getRemoteAddr());
+        // a container that already resolved the client from X-Forwarded-For (Jetty's forwarded
+        // module) reports that address as the remote one: don't list it twice
+        String client = request.getRemoteAddr();
+        if (!client.equals(last)) {
+            forwardedFor.append(forwardedFor.length() == 0 ? "" : ", ").append(client);
+        }
         upstream.setHeader("X-Forwarded-For", forwardedFor.toString());
         upstream.setHeader("X-Forwarded-Proto", request.getScheme());
         upstream.setHeader("X-Forwarded-Host", RequestPaths.publicAuthority(request));
