@@ -3,6 +3,7 @@ package dev.grafanaproxy.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.grafanaproxy.testsupport.ConfFiles;
 import dev.grafanaproxy.testsupport.GrafanaJwtAuth;
 import dev.grafanaproxy.testsupport.JwksServer;
 import dev.grafanaproxy.testsupport.RawHttp;
@@ -10,7 +11,6 @@ import dev.grafanaproxy.testsupport.ServletContainer;
 import dev.grafanaproxy.testsupport.TestKeys;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +54,8 @@ final class JwtE2E implements AutoCloseable {
      * Grafana's [auth.jwt] for minted tokens exactly as conf/grafana-jwt-mint.ini ships it, with
      * jwk_set_url at the proxy under test and the commented-out org mapping switched on.
      */
-    static GrafanaJwtAuth.Builder mintedTokenAuth(ServletContainer server) throws IOException {
-        return GrafanaJwtAuth.fromIni(Path.of("conf/grafana-jwt-mint.ini"), URI.create(server.url(JWKS_PATH)))
+    static GrafanaJwtAuth.Builder mintedTokenAuth(ServletContainer server) {
+        return GrafanaJwtAuth.fromConf(ConfFiles.GRAFANA_JWT_MINT_INI, URI.create(server.url(JWKS_PATH)))
                 .orgAttributePath("[org]");
     }
 
@@ -63,8 +63,8 @@ final class JwtE2E implements AutoCloseable {
      * Grafana's [auth.jwt] for forwarded app tokens as conf/grafana-jwt-forward.ini ships it, with
      * jwk_set_url at the app's JWKS and the test's issuer and role path (the file's are examples).
      */
-    GrafanaJwtAuth.Builder forwardedTokenAuth() throws IOException {
-        return GrafanaJwtAuth.fromIni(Path.of("conf/grafana-jwt-forward.ini"), appJwks.url())
+    GrafanaJwtAuth.Builder forwardedTokenAuth() {
+        return GrafanaJwtAuth.fromConf(ConfFiles.GRAFANA_JWT_FORWARD_INI, appJwks.url())
                 .roleAttributePath(ROLE_PATH).allowAssignGrafanaAdmin(true);
     }
 

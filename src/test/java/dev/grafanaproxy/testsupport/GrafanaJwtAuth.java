@@ -134,28 +134,18 @@ public final class GrafanaJwtAuth {
     }
 
     /**
-     * The {@code [auth.jwt]} section of a {@code grafana.ini} (e.g. the project's {@code conf/} files):
+     * The {@code [auth.jwt]} section of one of the project's {@code conf/} ini files ({@link ConfFiles}):
      * {@code header_name}, {@code username_claim}, {@code email_claim}, {@code cache_ttl},
      * {@code expect_claims}, {@code role_attribute_path}, {@code groups_attribute_path},
      * {@code org_attribute_path}, {@code allow_assign_grafana_admin}; {@code jwk_set_url} is replaced
-     * by {@code jwkSetUrl} (the test's endpoint). Lines starting with {@code #} or {@code ;} are comments.
+     * by {@code jwkSetUrl} (the test's endpoint).
+     *
+     * @param confFile e.g. {@link ConfFiles#GRAFANA_JWT_MINT_INI}
      */
-    public static Builder fromIni(java.nio.file.Path ini, URI jwkSetUrl) throws IOException {
-        Map<String, String> section = new LinkedHashMap<>();
-        String current = null;
-        for (String line : java.nio.file.Files.readAllLines(ini)) {
-            String t = line.trim();
-            if (t.isEmpty() || t.startsWith("#") || t.startsWith(";")) {
-                continue;
-            }
-            if (t.startsWith("[")) {
-                current = t.substring(1, t.indexOf(']'));
-            } else if ("auth.jwt".equals(current) && t.contains("=")) {
-                section.put(t.substring(0, t.indexOf('=')).trim(), t.substring(t.indexOf('=') + 1).trim());
-            }
-        }
+    public static Builder fromConf(String confFile, URI jwkSetUrl) {
+        Map<String, String> section = ConfFiles.iniSection(confFile, "auth.jwt");
         if (!"true".equals(section.get("enabled"))) {
-            throw new IllegalArgumentException(ini + ": [auth.jwt] is not enabled");
+            throw new IllegalArgumentException("conf/" + confFile + ": [auth.jwt] is not enabled");
         }
         Builder b = builder(jwkSetUrl);
         section.forEach((k, v) -> {
@@ -173,7 +163,7 @@ public final class GrafanaJwtAuth {
                         JSON.readTree(v).fields().forEachRemaining(e -> b.expectClaim(e.getKey(),
                                 JSON.convertValue(e.getValue(), Object.class)));
                     } catch (IOException e) {
-                        throw new IllegalArgumentException(ini + ": expect_claims is not JSON", e);
+                        throw new IllegalArgumentException("conf/" + confFile + ": expect_claims is not JSON", e);
                     }
                 }
                 default -> {
