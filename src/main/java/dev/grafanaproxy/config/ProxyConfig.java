@@ -81,9 +81,12 @@ public final class ProxyConfig {
     private final boolean auditEnabled;
     private final double auditSample;
     private final boolean auditQuery;
+    private final Map<String, String> routeValues;
+    private final Routes routes;
 
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
+        this.routeValues = Collections.unmodifiableMap(new java.util.TreeMap<>(b.routeValues));
         Parser p = new Parser(b);
 
         grafanaUrl = p.httpUrl(ConfigKey.GRAFANA_URL, true);
@@ -133,6 +136,8 @@ public final class ProxyConfig {
         auditSample = p.fraction(ConfigKey.AUDIT_SAMPLE);
         auditQuery = p.bool(ConfigKey.AUDIT_QUERY);
 
+        routes = Routes.parse(b.routeValues, b.routeOrigins);
+
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
             throw new ConfigException(ConfigKey.JWT_URL_LOGIN.key(),
@@ -157,7 +162,16 @@ public final class ProxyConfig {
                 j.add(k.key() + "=" + (k.secret() ? "******" : v));
             }
         });
+        routeValues.forEach((k, v) -> j.add(k + "=" + (Routes.isSecretKey(k) ? "******" : v)));
         return j.toString();
+    }
+
+    /** The routes ({@code route.<name>.*}), longest path first; {@link Routes#NONE} when there are none. */
+    public Routes routes() { return routes; }
+
+    /** The raw value of a route key, e.g. {@code route.render.path}, or {@code null}. */
+    public String rawRoute(String key) {
+        return routeValues.get(key);
     }
 
     // --- grafana.* -------------------------------------------------------------------------
@@ -240,17 +254,36 @@ public final class ProxyConfig {
     public static final class Builder {
         private final Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
         private final Map<ConfigKey, String> origins = new EnumMap<>(ConfigKey.class);
+        private final Map<String, String> routeValues = new java.util.TreeMap<>();
+        private final Map<String, String> routeOrigins = new java.util.HashMap<>();
 
         private Builder() {
         }
 
-        /** Sets a key by name; {@code null} removes it. An unknown name is a {@link ConfigException}. */
+        /**
+         * Sets a key by name; {@code null} removes it. Route keys ({@code route.<name>.*}) are accepted
+         * here and validated by {@link #build()}; any other unknown name is a {@link ConfigException}.
+         */
         public Builder set(String key, String value) {
             return set(key, value, null);
         }
 
         /** As {@link #set(String, String)}, remembering where the value came from for error messages. */
         public Builder set(String key, String value, String origin) {
+            if (Routes.isRouteKey(key)) {
+                if (value == null) {
+                    routeValues.remove(key);
+                    routeOrigins.remove(key);
+                } else {
+                    routeValues.put(key, value);
+                    if (origin != null) {
+                        routeOrigins.put(key, origin);
+                    } else {
+                        routeOrigins.remove(key);
+                    }
+                }
+                return this;
+            }
             ConfigKey k = ConfigKey.byName(key)
                     .orElseThrow(() -> new ConfigException(key, "unknown key" + (origin == null ? "" : " (in " + origin + ")")));
             return set(k, value, origin);
