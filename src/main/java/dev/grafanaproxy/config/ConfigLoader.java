@@ -5,7 +5,10 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -25,6 +28,7 @@ public final class ConfigLoader {
     private final UnaryOperator<String> initParams;
     private final UnaryOperator<String> contextParams;
     private final Map<String, String> environment;
+    private final Supplier<? extends Collection<String>> contextParamNames;
 
     /**
      * @param initParams    filter/servlet init-param lookup, or {@code null}
@@ -33,8 +37,18 @@ public final class ConfigLoader {
      */
     public ConfigLoader(UnaryOperator<String> initParams, UnaryOperator<String> contextParams,
                         Map<String, String> environment) {
+        this(initParams, contextParams, List::of, environment);
+    }
+
+    /**
+     * As above, with the names of the context-params, so that route keys ({@code route.<name>.*}),
+     * which no fixed list can name, are read from there too.
+     */
+    public ConfigLoader(UnaryOperator<String> initParams, UnaryOperator<String> contextParams,
+                        Supplier<? extends Collection<String>> contextParamNames, Map<String, String> environment) {
         this.initParams = initParams == null ? k -> null : initParams;
         this.contextParams = contextParams == null ? k -> null : contextParams;
+        this.contextParamNames = contextParamNames == null ? List::of : contextParamNames;
         this.environment = Map.copyOf(environment);
     }
 
@@ -46,6 +60,11 @@ public final class ConfigLoader {
         }
         for (ConfigKey k : ConfigKey.values()) {
             put(builder, k, contextParams.apply(k.key()), "context-param");
+        }
+        for (String name : contextParamNames.get()) {
+            if (Routes.isRouteKey(name)) {
+                putRoute(builder, name, contextParams.apply(name), "context-param");
+            }
         }
         String configFile = firstNonNull(
                 environment.get(ConfigKey.CONFIG_FILE.environmentVariable()),
@@ -72,6 +91,10 @@ public final class ConfigLoader {
         }
         String origin = "config_file " + file.getFileName();
         for (String name : props.stringPropertyNames()) {
+            if (Routes.isRouteKey(name)) {
+                putRoute(builder, name, props.getProperty(name), origin);
+                continue;
+            }
             ConfigKey k = ConfigKey.byName(name)
                     .orElseThrow(() -> new ConfigException(name, "unknown key in config_file \"" + file + "\""));
             if (k == ConfigKey.CONFIG_FILE) {
@@ -87,14 +110,24 @@ public final class ConfigLoader {
         }
     }
 
-    /** Replaces every {@code ${env:NAME}}; a missing variable is an error, never an empty secret. */
+    private void putRoute(ProxyConfig.Builder builder, String key, String value, String origin) {
+        if (value != null) {
+            builder.set(key, expand(key, value), origin);
+        }
+    }
+
     String expand(ConfigKey k, String value) {
+        return expand(k.key(), value);
+    }
+
+    /** Replaces every {@code ${env:NAME}}; a missing variable is an error, never an empty secret. */
+    String expand(String key, String value) {
         Matcher m = ENV_REF.matcher(value);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String v = environment.get(m.group(1));
             if (v == null) {
-                throw new ConfigException(k.key(), "refers to ${env:" + m.group(1) + "}, but that environment variable is not set");
+                throw new ConfigException(key, "refers to ${env:" + m.group(1) + "}, but that environment variable is not set");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(v));
         }

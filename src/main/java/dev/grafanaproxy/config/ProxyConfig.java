@@ -91,12 +91,15 @@ public final class ProxyConfig {
     private final boolean auditEnabled;
     private final double auditSample;
     private final boolean auditQuery;
+    private final Map<String, String> routeValues;
+    private final Routes routes;
 
     private final List<String> websocketPaths;
     private final Duration websocketIdleTimeout;
 
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
+        this.routeValues = Collections.unmodifiableMap(new java.util.TreeMap<>(b.routeValues));
         Parser p = new Parser(b);
 
         grafanaUrl = p.httpUrl(ConfigKey.GRAFANA_URL, true);
@@ -154,6 +157,16 @@ public final class ProxyConfig {
         websocketPaths = p.paths(ConfigKey.WEBSOCKET_PATHS);
         websocketIdleTimeout = p.duration(ConfigKey.WEBSOCKET_IDLE_TIMEOUT, false);
 
+        routes = Routes.parse(b.routeValues, b.routeOrigins);
+        for (Routes.Route r : routes.all()) {
+            if (r.identity() && r.url() != null && authMode == AuthMode.JWT && jwtSource == JwtSource.FORWARD) {
+                // the identity would be the app's own session JWT: it never leaves for another backend
+                throw new ConfigException(r.key("identity"), "true on a route to another backend (route." + r.name()
+                        + ".url) would send the app's session JWT there (grafana.jwt_source=forward); pass what it needs"
+                        + " with route." + r.name() + ".headers.<Header>={login} etc. instead");
+            }
+        }
+
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
             throw new ConfigException(ConfigKey.JWT_URL_LOGIN.key(),
@@ -178,7 +191,16 @@ public final class ProxyConfig {
                 j.add(k.key() + "=" + (k.secret() ? "******" : v));
             }
         });
+        routeValues.forEach((k, v) -> j.add(k + "=" + (Routes.isSecretKey(k) ? "******" : v)));
         return j.toString();
+    }
+
+    /** The routes ({@code route.<name>.*}), longest path first; {@link Routes#NONE} when there are none. */
+    public Routes routes() { return routes; }
+
+    /** The raw value of a route key, e.g. {@code route.render.path}, or {@code null}. */
+    public String rawRoute(String key) {
+        return routeValues.get(key);
     }
 
     // --- grafana.* -------------------------------------------------------------------------
@@ -283,17 +305,36 @@ public final class ProxyConfig {
     public static final class Builder {
         private final Map<ConfigKey, String> values = new EnumMap<>(ConfigKey.class);
         private final Map<ConfigKey, String> origins = new EnumMap<>(ConfigKey.class);
+        private final Map<String, String> routeValues = new java.util.TreeMap<>();
+        private final Map<String, String> routeOrigins = new java.util.HashMap<>();
 
         private Builder() {
         }
 
-        /** Sets a key by name; {@code null} removes it. An unknown name is a {@link ConfigException}. */
+        /**
+         * Sets a key by name; {@code null} removes it. Route keys ({@code route.<name>.*}) are accepted
+         * here and validated by {@link #build()}; any other unknown name is a {@link ConfigException}.
+         */
         public Builder set(String key, String value) {
             return set(key, value, null);
         }
 
         /** As {@link #set(String, String)}, remembering where the value came from for error messages. */
         public Builder set(String key, String value, String origin) {
+            if (Routes.isRouteKey(key)) {
+                if (value == null) {
+                    routeValues.remove(key);
+                    routeOrigins.remove(key);
+                } else {
+                    routeValues.put(key, value);
+                    if (origin != null) {
+                        routeOrigins.put(key, origin);
+                    } else {
+                        routeOrigins.remove(key);
+                    }
+                }
+                return this;
+            }
             ConfigKey k = ConfigKey.byName(key)
                     .orElseThrow(() -> new ConfigException(key, "unknown key" + (origin == null ? "" : " (in " + origin + ")")));
             return set(k, value, origin);

@@ -26,7 +26,8 @@ public final class ProxyConfigHolder {
             if (existing instanceof ConfigHolder holder) {
                 return holder;
             }
-            ConfigHolder holder = new ConfigHolder(new ConfigLoader(initParams, context::getInitParameter, System.getenv()).load());
+            ConfigHolder holder = new ConfigHolder(new ConfigLoader(initParams, context::getInitParameter,
+                    () -> java.util.Collections.list(context.getInitParameterNames()), System.getenv()).load());
             context.setAttribute(ATTRIBUTE, holder);
             return holder;
         }

@@ -12,7 +12,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
@@ -21,12 +26,14 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Future;
@@ -77,7 +84,7 @@ public class ProxyServlet extends HttpServlet {
             holder = ProxyConfigHolder.obtain(getServletContext(), getServletConfig()::getInitParameter);
             upstream = new Upstream(holder.current());
             participant = next -> {
-                Upstream prepared = new Upstream(next);
+                Upstream prepared = new Upstream(next, upstream);
                 return new ConfigHolder.Transition() {
                     @Override
                     public void commit() {
@@ -169,6 +176,11 @@ public class ProxyServlet extends HttpServlet {
         do {
             u = upstream; // a snapshot retired in between is skipped for the one that replaced it
         } while (!u.tryAcquire());
+        RouteTable.Compiled route = u.routes().isEmpty() ? null : u.routes().match(RequestPaths.pathBelowMount(request));
+        if (route != null) {
+            serviceRoute(request, response, u, route);
+            return;
+        }
         String pathAndQuery = upstreamPathAndQuery(request, u);
         if (upgrades != null && request.getDispatcherType() == DispatcherType.REQUEST && upgrades.accepts(request, u.config())) {
             try {
@@ -242,6 +254,270 @@ public class ProxyServlet extends HttpServlet {
             return null;
         }
         return new RequestBody(request.getInputStream(), chunked ? -1 : length, relay::clientFailed, metrics);
+    }
+
+    // --- routes: the same stages towards a route's target --------------------------------------
+
+    /** Request attribute holding the {@link RouteTable.Compiled} route a request takes. */
+    static final String ROUTE_ATTRIBUTE = "dev.grafanaproxy.proxy.Route";
+
+    /**
+     * A request on a route: checks the session, the origin, the method and {@code require}, then
+     * forwards like any other request to the route's target with the route's credentials. Holds one
+     * acquisition of {@code u}, released here on a refusal or by the exchange.
+     */
+    private void serviceRoute(HttpServletRequest request, HttpServletResponse response, Upstream u,
+                              RouteTable.Compiled route) throws IOException {
+        String method = request.getMethod();
+        RouteSession session = request.getAttribute(RouteSession.ATTRIBUTE) instanceof RouteSession s ? s : null;
+        String refusal = null;
+        int status = HttpServletResponse.SC_FORBIDDEN;
+        String missing;
+        if (session == null) {
+            status = HttpServletResponse.SC_UNAUTHORIZED;
+            refusal = "route " + route.name() + " needs a signed-in session";
+        } else if ((refusal = RouteTable.crossSiteRefusal(request)) != null) {
+            refusal = "route " + route.name() + ": " + refusal;
+        } else if (!route.allows(method)) {
+            status = HttpServletResponse.SC_METHOD_NOT_ALLOWED;
+            response.setHeader("Allow", String.join(", ", route.route.methods()));
+            refusal = method + " is not allowed on route " + route.name();
+        } else if (route.require != null && !route.require.test(session.claims())) {
+            refusal = "route " + route.name() + " is not available to this user";
+        } else if ((missing = route.missingPlaceholder(session.identity())) != null) {
+            refusal = "route " + route.name() + " needs " + missing + ", which this session's identity does not have";
+        }
+        if (refusal != null) {
+            u.release();
+            LOG.info("{} {}: {} -> {}{}", method, request.getRequestURI(), refusal, status,
+                    session == null ? "" : " (user " + session.identity().login() + ")");
+            ErrorResponses.send(response, status, refusal);
+            return;
+        }
+        request.setAttribute(ROUTE_ATTRIBUTE, route);
+        String pathAndQuery = route.pathAndQuery(request, u, session.identity());
+        String logTarget = method + " " + RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request)
+                + " (route " + route.name() + ")";
+        BasicHttpRequest upstreamRequest = newRouteRequest(request, u, route, session, pathAndQuery);
+
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget,
+                route.toGrafana() ? "Grafana" : "the target of route " + route.name());
+        async.addListener(relay);
+        RequestBody body = newRequestBody(request, relay);
+        AsyncEntityProducer entity = body;
+        if (body == null && request.getContentLengthLong() == 0) {
+            entity = EmptyEntity.INSTANCE;
+        }
+        new RouteExchange(u, route, upstreamRequest, entity, body, relay, async).start();
+    }
+
+    /**
+     * The request to a route's target: the client's headers as for Grafana minus {@code Cookie} and
+     * every header the route sets itself, the forwarded headers ({@code Host} only towards Grafana),
+     * the identity headers only with {@code identity=true}, then the route's headers.
+     */
+    private BasicHttpRequest newRouteRequest(HttpServletRequest request, Upstream u, RouteTable.Compiled route,
+                                             RouteSession session, String pathAndQuery) {
+        BasicHttpRequest r = new BasicHttpRequest(request.getMethod(), route.toGrafana() ? u.target() : route.target,
+                pathAndQuery);
+        copyRequestHeaders(request, u, r);
+        r.removeHeaders("Cookie");
+        for (String name : route.route.headers().keySet()) {
+            r.removeHeaders(name);
+        }
+        addForwardedHeaders(request, u, r);
+        if (!route.toGrafana()) {
+            r.removeHeaders("Host"); // another backend gets its own host name
+        }
+        if (route.route.identity()) {
+            addIdentityHeaders(request, r);
+        }
+        route.headers(session.identity()).forEach(r::setHeader);
+        return r;
+    }
+
+    /**
+     * One request on a route, possibly sent twice: with client credentials, a 401 from the target on
+     * a request without a body is retried once with a fresh token. The token may have to be fetched
+     * first; then the exchange starts when it arrives, on a container thread.
+     */
+    private final class RouteExchange {
+        private final Upstream u;
+        private final RouteTable.Compiled route;
+        private final BasicHttpRequest template;
+        private final AsyncEntityProducer entity;
+        private final RequestBody body;
+        private final ResponseRelay relay;
+        private final AsyncContext async;
+        private String token;
+        private boolean retried;
+
+        RouteExchange(Upstream u, RouteTable.Compiled route, BasicHttpRequest template, AsyncEntityProducer entity,
+                      RequestBody body, ResponseRelay relay, AsyncContext async) {
+            this.u = u;
+            this.route = route;
+            this.template = template;
+            this.entity = entity;
+            this.body = body;
+            this.relay = relay;
+            this.async = async;
+        }
+
+        void start() {
+            if (route.credentials == null) {
+                send();
+                startBody();
+                return;
+            }
+            CompletableFuture<String> f = route.credentials.token(u.tokenTransport());
+            if (f.isDone()) {
+                if (withToken(f)) {
+                    startBody();
+                }
+                return;
+            }
+            f.whenComplete((t, e) -> {
+                try {
+                    async.start(() -> {
+                        if (withToken(f)) {
+                            startBody();
+                        }
+                    });
+                } catch (IllegalStateException gone) {
+                    u.release(); // the client went away while the token was fetched
+                }
+            });
+        }
+
+        private void startBody() {
+            if (body != null) {
+                body.start();
+            }
+        }
+
+        /** Sends with the token, or answers 502 without one; true when sent. Holds one acquisition. */
+        private boolean withToken(CompletableFuture<String> f) {
+            try {
+                token = f.join();
+            } catch (RuntimeException e) {
+                Throwable c = e.getCause() == null ? e : e.getCause();
+                String why = c instanceof ClientCredentials.TokenFailure ? c.getMessage() : "the token request failed";
+                u.release();
+                relay.refuse(HttpServletResponse.SC_BAD_GATEWAY,
+                        "route " + route.name() + ": no access token from its token endpoint: " + why);
+                return false;
+            }
+            send();
+            return true;
+        }
+
+        private void send() {
+            BasicHttpRequest request = template;
+            if (token != null) {
+                request = new BasicHttpRequest(template.getMethod(), template.getAuthority() == null ? null
+                        : new org.apache.hc.core5.http.HttpHost(template.getScheme(), template.getAuthority()), template.getPath());
+                request.setHeaders(template.getHeaders());
+                request.setHeader("Authorization", "Bearer " + token);
+            }
+            boolean mayRetry = route.credentials != null && !retried && body == null;
+            Upstream acquired = u;
+            Future<Void> exchange = u.client().execute(new BasicRequestProducer(request, entity),
+                    mayRetry ? new RetryOn401() : relay, new FutureCallback<>() {
+                        @Override
+                        public void completed(Void result) {
+                            acquired.release();
+                        }
+
+                        @Override
+                        public void failed(Exception ex) {
+                            acquired.release();
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            acquired.release();
+                        }
+                    });
+            relay.upstream(exchange);
+        }
+
+        /** The first answer to a bodiless request: a 401 is swallowed and retried, anything else relayed. */
+        private final class RetryOn401 implements AsyncResponseConsumer<Void> {
+            private boolean discarding;
+            private FutureCallback<Void> result;
+
+            @Override
+            public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
+                                        FutureCallback<Void> resultCallback) throws HttpException, IOException {
+                if (response.getCode() != HttpServletResponse.SC_UNAUTHORIZED) {
+                    relay.consumeResponse(response, entityDetails, context, resultCallback);
+                    return;
+                }
+                discarding = true;
+                result = resultCallback;
+                if (entityDetails == null) {
+                    retry();
+                }
+            }
+
+            @Override
+            public void informationResponse(HttpResponse response, HttpContext context) {
+                relay.informationResponse(response, context);
+            }
+
+            @Override
+            public void updateCapacity(CapacityChannel channel) throws IOException {
+                if (discarding) {
+                    channel.update(Integer.MAX_VALUE);
+                } else {
+                    relay.updateCapacity(channel);
+                }
+            }
+
+            @Override
+            public void consume(ByteBuffer src) throws IOException {
+                if (discarding) {
+                    src.position(src.limit());
+                } else {
+                    relay.consume(src);
+                }
+            }
+
+            @Override
+            public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
+                if (discarding) {
+                    retry();
+                } else {
+                    relay.streamEnd(trailers);
+                }
+            }
+
+            @Override
+            public void failed(Exception cause) {
+                relay.failed(cause);
+            }
+
+            @Override
+            public void releaseResources() {
+                relay.releaseResources();
+            }
+
+            private void retry() {
+                retried = true;
+                boolean held = u.tryAcquire(); // while the first exchange still holds it: always succeeds
+                result.completed(null); // the first exchange is over (and releases its acquisition)
+                if (!held) {
+                    relay.refuse(HttpServletResponse.SC_BAD_GATEWAY, "route " + route.name() + " was reconfigured");
+                    return;
+                }
+                LOG.info("route {}: the target refused the access token (401), retrying once with a fresh one", route.name());
+                route.credentials.invalidate(token);
+                CompletableFuture<String> f = route.credentials.token(u.tokenTransport());
+                f.whenComplete((t, e) -> withToken(f));
+            }
+        }
     }
 
     // --- stage 2: proxy to server request -------------------------------------------------------
@@ -339,6 +615,10 @@ public class ProxyServlet extends HttpServlet {
      */
     protected void onServerResponseHeaders(HttpServletRequest request, HttpServletResponse response, Upstream u,
                                            HttpResponse upstream) {
+        if (request.getAttribute(ROUTE_ATTRIBUTE) != null) {
+            onRouteResponseHeaders(response, upstream);
+            return;
+        }
         ResponseRewriter rewriter = u.rewriter();
         response.setStatus(upstream.getCode());
         Set<String> connectionTokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
@@ -358,6 +638,26 @@ public class ProxyServlet extends HttpServlet {
                 value = rewriter.setCookie(value, mount);
             }
             response.addHeader(name, value);
+        }
+    }
+
+    /**
+     * A route's answer: status and headers pass minus hop-by-hop ones and {@code Set-Cookie}; nothing
+     * is rewritten. A backend reached with the route's credentials must not plant cookies on the
+     * app's origin (a Grafana session of a service account would take over the user's next requests).
+     */
+    private void onRouteResponseHeaders(HttpServletResponse response, HttpResponse upstream) {
+        response.setStatus(upstream.getCode());
+        Set<String> connectionTokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        for (Header h : upstream.getHeaders("Connection")) {
+            HeaderRules.addTokens(connectionTokens, h.getValue());
+        }
+        for (Header h : upstream.getHeaders()) {
+            String name = h.getName();
+            if (HeaderRules.dropFromResponse(name, connectionTokens) || name.equalsIgnoreCase("Set-Cookie")) {
+                continue;
+            }
+            response.addHeader(name, h.getValue());
         }
     }
 }

@@ -79,7 +79,7 @@ public final class RequestPaths {
         return sb.length() == 0 ? "/" : sb.toString();
     }
 
-    private static String encodePath(String decoded) {
+    static String encodePath(String decoded) {
         StringBuilder sb = new StringBuilder();
         for (byte b : decoded.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
             int c = b & 0xFF;

@@ -45,6 +45,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private final HttpServletResponse response;
     private final AsyncContext async;
     private final String logTarget;
+    private final String targetName;
     private final long startNanos = System.nanoTime();
 
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
@@ -61,6 +62,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
 
     ResponseRelay(ProxyServlet servlet, Upstream upstreamConfig, HttpServletRequest request, HttpServletResponse response,
                   AsyncContext async, String logTarget) {
+        this(servlet, upstreamConfig, request, response, async, logTarget, "Grafana");
+    }
+
+    /** @param targetName how failures name the target, e.g. {@code Grafana} */
+    ResponseRelay(ProxyServlet servlet, Upstream upstreamConfig, HttpServletRequest request, HttpServletResponse response,
+                  AsyncContext async, String logTarget, String targetName) {
+        this.targetName = targetName;
         this.servlet = servlet;
         this.upstreamConfig = upstreamConfig;
         this.request = request;
@@ -254,14 +262,34 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             queue.clear();
         }
         if (!committed) {
-            UpstreamFailure f = UpstreamFailure.classify(cause, upstreamConfig.responseTimeoutText());
+            UpstreamFailure f = UpstreamFailure.classify(cause, upstreamConfig.responseTimeoutText(), targetName);
             LOG.warn("{} -> {}: {} ({})", logTarget, f.status(), f.message(), UpstreamFailure.describe(cause));
             ErrorResponses.send(response, f.status(), f.message());
             async.complete();
         } else {
-            LOG.warn("{}: Grafana's response broke off mid-body, aborting the client connection ({})", logTarget,
+            LOG.warn("{}: " + targetName + "'s response broke off mid-body, aborting the client connection ({})", logTarget,
                     UpstreamFailure.describe(cause));
             ClientAbort.abort(request, response, async);
+        }
+    }
+
+    /**
+     * Answers the client with the proxy's own error before any exchange started (e.g. no access
+     * token for a route); nothing happens when the client already went away.
+     */
+    void refuse(int status, String message) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            queue.clear();
+        }
+        ErrorResponses.send(response, status, message);
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // completed by the container's error handling meanwhile
         }
     }
 

@@ -26,12 +26,23 @@ public final class Upstream {
     private final String basePath;
     private final String responseTimeoutText;
     private final UpstreamClient client;
+    private final RouteTable routes;
+    private final ClientCredentials.Transport tokenTransport;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean retired;
     private boolean closed;
 
     Upstream(ProxyConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * @param previous the snapshot this one replaces (its routes' token caches carry over), or {@code null}
+     * @throws dev.grafanaproxy.config.ConfigException when a route's {@code require} does not compile
+     */
+    Upstream(ProxyConfig config, Upstream previous) {
         this.config = config;
+        this.routes = RouteTable.of(config, previous == null ? null : previous.routes);
         this.headerRules = new HeaderRules(config);
         this.rewriter = new ResponseRewriter(config);
         URI base = config.grafanaUrl();
@@ -40,6 +51,17 @@ public final class Upstream {
         String raw = config.raw(ConfigKey.PROXY_RESPONSE_TIMEOUT);
         this.responseTimeoutText = raw == null ? Durations.format(config.responseTimeout()) : raw.trim();
         this.client = new UpstreamClient(config);
+        this.tokenTransport = ClientCredentials.over(client);
+    }
+
+    /** The routes of this configuration. */
+    RouteTable routes() {
+        return routes;
+    }
+
+    /** Token requests go through this snapshot's client: no thread of their own. */
+    ClientCredentials.Transport tokenTransport() {
+        return tokenTransport;
     }
 
     public ProxyConfig config() {

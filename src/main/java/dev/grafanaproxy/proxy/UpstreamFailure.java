@@ -15,20 +15,25 @@ import java.net.UnknownHostException;
 record UpstreamFailure(int status, String message) {
 
     static UpstreamFailure classify(Throwable cause, String responseTimeout) {
+        return classify(cause, responseTimeout, "Grafana");
+    }
+
+    /** As above, naming the target ({@code Grafana}, or a route's target) in the message. */
+    static UpstreamFailure classify(Throwable cause, String responseTimeout, String target) {
         Throwable t = unwrap(cause);
         if (t instanceof ConnectTimeoutException || t instanceof HttpHostConnectException || t instanceof ConnectException
                 || t instanceof NoRouteToHostException || t instanceof UnknownHostException) {
-            return new UpstreamFailure(HttpServletResponse.SC_BAD_GATEWAY, "Grafana is unreachable");
+            return new UpstreamFailure(HttpServletResponse.SC_BAD_GATEWAY, target + " is unreachable");
         }
         if (t instanceof ConnectionRequestTimeoutException || t instanceof DeadlineTimeoutException) {
             return new UpstreamFailure(HttpServletResponse.SC_GATEWAY_TIMEOUT,
-                    "no connection to Grafana became free within " + responseTimeout);
+                    "no connection to " + target + " became free within " + responseTimeout);
         }
         if (t instanceof SocketTimeoutException) {
             return new UpstreamFailure(HttpServletResponse.SC_GATEWAY_TIMEOUT,
-                    "Grafana did not answer within " + responseTimeout);
+                    target + " did not answer within " + responseTimeout);
         }
-        return new UpstreamFailure(HttpServletResponse.SC_BAD_GATEWAY, "the connection to Grafana failed");
+        return new UpstreamFailure(HttpServletResponse.SC_BAD_GATEWAY, "the connection to " + target + " failed");
     }
 
     /** A short description of the cause for the log, e.g. {@code ConnectException: Connection refused}. */

@@ -9,5 +9,8 @@
  * bounded buffer between them, so no container thread ever waits on Grafana and memory stays
  * constant whatever the body size. {@link dev.grafanaproxy.proxy.HeaderRules} holds every header
  * decision (hop-by-hop, forwarded, identity stripping) in one place for the HTTP and WebSocket paths.
+ * Routes ({@link dev.grafanaproxy.proxy.RouteTable}) take the same pipeline to another target with
+ * server-side credentials, including OAuth2 client credentials
+ * ({@link dev.grafanaproxy.proxy.ClientCredentials}).
  */
 package dev.grafanaproxy.proxy;

@@ -10,6 +10,7 @@ import dev.grafanaproxy.metrics.ProxyMetrics;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.ProxyMetricsHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
+import dev.grafanaproxy.proxy.RouteSession;
 import dev.grafanaproxy.token.ExtractedToken;
 import dev.grafanaproxy.token.TokenExtractor;
 import dev.grafanaproxy.token.TokenRejectedException;
@@ -136,7 +137,8 @@ public class AuthFilter implements Filter {
             return;
         }
         countSpoofing(policy, request);
-        if (policy.publicPaths.matches(path)) {
+        // a route always needs a session, even under a public path: it adds server-side credentials
+        if (policy.publicPaths.matches(path) && policy.config.routes().match(path) == null) {
             metrics.auth("public", null);
             forward(policy, request, response, chain, IdentityHeaders.NONE, null, start);
             return;
@@ -167,6 +169,7 @@ public class AuthFilter implements Filter {
             return;
         }
         metrics.auth("valid", null);
+        request.setAttribute(RouteSession.ATTRIBUTE, new RouteSession(identity, token.claims()));
         forward(policy, request, response, chain, policy.writer.write(identity, token), identity, start);
     }
 

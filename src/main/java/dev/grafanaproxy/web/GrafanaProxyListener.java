@@ -28,7 +28,8 @@ public class GrafanaProxyListener implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
-        ConfigLoader loader = new ConfigLoader(null, context::getInitParameter, System.getenv());
+        ConfigLoader loader = new ConfigLoader(null, context::getInitParameter,
+                () -> java.util.Collections.list(context.getInitParameterNames()), System.getenv());
         ProxyConfig config;
         try {
             config = loader.load();
