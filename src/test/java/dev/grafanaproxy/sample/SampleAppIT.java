@@ -108,6 +108,19 @@ class SampleAppIT {
     }
 
     @Test
+    void theLauncherConfiguresTheWarWithTheShippedJettyContextFilePlusOnlyWhereThingsRun() {
+        assertThat(demo.proxyParameters().keySet()).containsExactlyInAnyOrderElementsOf(SampleTests.DEPLOYMENT_SPECIFIC_PROXY_KEYS);
+        assertThat(demo.proxyParameters()).containsEntry("grafana.url", demo.standIn().orElseThrow().baseUrl())
+                .containsEntry("jwt.jwk_set_url", "http://127.0.0.1:" + demo.port() + "/.well-known/jwks.json")
+                .containsEntry("jwt.groups_attribute_path", "groups");
+        assertThat(demo.banner(Duration.ofMillis(1500), Duration.ofMillis(4200)))
+                .contains("grafana-proxy sample is up (1.5 s; 4.2 s since the JVM started)")
+                .contains("Open      " + demo.baseUri())
+                .contains("    bob     Editor  Bob Brennan      bob@example.com     groups: engineering, on-call")
+                .contains("DEMO GRAFANA STAND-IN at " + demo.standIn().orElseThrow().baseUrl());
+    }
+
+    @Test
     void aWrongPasswordIs401WithTheFormAgainAndNoCookie() throws Exception {
         HttpResponse<String> r = login("bob", "wrong", null);
         assertThat(r.statusCode()).isEqualTo(401);

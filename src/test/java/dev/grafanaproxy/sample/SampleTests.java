@@ -2,6 +2,7 @@ package dev.grafanaproxy.sample;
 
 import dev.grafanaproxy.sample.launcher.SampleLauncher;
 import java.nio.file.Path;
+import java.util.Set;
 
 /** What the sample's tests share. */
 final class SampleTests {
@@ -16,6 +17,14 @@ final class SampleTests {
 
     /** The demo dashboard the sample app's iframe shows ({@code app.dashboard_url} in its web.xml). */
     static final String DASHBOARD = "/grafana/d/grafana-proxy-demo/grafana-proxy-demo?orgId=1&kiosk";
+
+    /**
+     * The only proxy settings that the demo (launcher and docker-compose.yml) sets on top of the
+     * shipped {@code conf/} files: where Grafana and the app's JWKS are, and the groups claim
+     * (which the shipped context files leave out).
+     */
+    static final Set<String> DEPLOYMENT_SPECIFIC_PROXY_KEYS =
+            Set.of("grafana.url", "jwt.jwk_set_url", "jwt.groups_attribute_path");
 
     private SampleTests() {
     }
