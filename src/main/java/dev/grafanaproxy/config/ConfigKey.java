@@ -54,7 +54,13 @@ public enum ConfigKey {
     PROXY_CONNECT_TIMEOUT("proxy.connect_timeout", "5s"),
     PROXY_RESPONSE_TIMEOUT("proxy.response_timeout", "60s"),
     PROXY_MAX_CONNECTIONS("proxy.max_connections", "200"),
-    PROXY_PRESERVE_HOST("proxy.preserve_host", "true");
+    PROXY_PRESERVE_HOST("proxy.preserve_host", "true"),
+
+    HEALTH_PATH("health.path", "/-/health"),
+    HEALTH_CACHE_TTL("health.cache_ttl", "5s"),
+    AUDIT_ENABLED("audit.enabled", "true"),
+    AUDIT_SAMPLE("audit.sample", "1.0"),
+    AUDIT_QUERY("audit.query", "false");
 
     private static final Map<String, ConfigKey> BY_NAME = Stream.of(values())
             .collect(Collectors.toUnmodifiableMap(ConfigKey::key, Function.identity()));

@@ -74,6 +74,11 @@ public final class ProxyConfig {
     private final int maxConnections;
     private final boolean preserveHost;
     private final Duration reloadInterval;
+    private final String healthPath;
+    private final Duration healthCacheTtl;
+    private final boolean auditEnabled;
+    private final double auditSample;
+    private final boolean auditQuery;
 
     private ProxyConfig(Builder b) {
         this.values = Collections.unmodifiableMap(new EnumMap<>(b.values));
@@ -118,6 +123,11 @@ public final class ProxyConfig {
         maxConnections = p.positiveInt(ConfigKey.PROXY_MAX_CONNECTIONS);
         preserveHost = p.bool(ConfigKey.PROXY_PRESERVE_HOST);
         reloadInterval = p.duration(ConfigKey.RELOAD_INTERVAL, false);
+        healthPath = p.optionalPath(ConfigKey.HEALTH_PATH);
+        healthCacheTtl = p.duration(ConfigKey.HEALTH_CACHE_TTL, false);
+        auditEnabled = p.bool(ConfigKey.AUDIT_ENABLED);
+        auditSample = p.fraction(ConfigKey.AUDIT_SAMPLE);
+        auditQuery = p.bool(ConfigKey.AUDIT_QUERY);
 
         p.exactlyOneOf(ConfigKey.JWT_JWK_SET_URL, ConfigKey.JWT_JWK_SET_FILE, ConfigKey.JWT_KEY_FILE, ConfigKey.JWT_SECRET);
         if (urlLogin && cookieName == null) {
@@ -209,6 +219,14 @@ public final class ProxyConfig {
     public boolean preserveHost() { return preserveHost; }
     /** How often the config file and key files are checked for changes; zero turns watching off. */
     public Duration reloadInterval() { return reloadInterval; }
+    /** The proxy's own health endpoint below the mount, or {@code null} when turned off. */
+    public String healthPath() { return healthPath; }
+    /** How long one probe of Grafana's health is reused. */
+    public Duration healthCacheTtl() { return healthCacheTtl; }
+    public boolean auditEnabled() { return auditEnabled; }
+    /** The share of successful requests written to the audit log (failures are always written). */
+    public double auditSample() { return auditSample; }
+    public boolean auditQuery() { return auditQuery; }
 
     /** Collects raw string values; {@link #build()} parses and validates them all. */
     public static final class Builder {
@@ -462,6 +480,26 @@ public final class ProxyConfig {
                 list.add(path);
             }
             return List.copyOf(list);
+        }
+
+        String optionalPath(ConfigKey k) {
+            String v = text(k);
+            if (v != null && (!v.startsWith("/") || v.contains("?") || v.contains("#") || v.contains("*") || v.contains(" "))) {
+                throw bad(k, "expected a path starting with /, or empty to turn it off");
+            }
+            return v;
+        }
+
+        double fraction(ConfigKey k) {
+            try {
+                double d = Double.parseDouble(required(k).trim());
+                if (d >= 0 && d <= 1) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+            throw bad(k, "expected a number from 0 to 1");
         }
 
         void exactlyOneOf(ConfigKey... keys) {

@@ -130,7 +130,10 @@ public class ProxyServlet extends HttpServlet {
             ErrorResponses.send(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "CONNECT is not proxied");
             return;
         }
-        Upstream u = upstream;
+        Upstream u;
+        do {
+            u = upstream; // a snapshot retired in between is skipped for the one that replaced it
+        } while (!u.tryAcquire());
         String pathAndQuery = upstreamPathAndQuery(request, u);
         String logTarget = request.getMethod() + " " + RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request);
 
@@ -146,22 +149,22 @@ public class ProxyServlet extends HttpServlet {
         if (body == null && request.getContentLengthLong() == 0) {
             entity = EmptyEntity.INSTANCE;
         }
-        u.acquire();
+        Upstream acquired = u;
         Future<Void> exchange = u.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay,
                 new FutureCallback<>() {
                     @Override
                     public void completed(Void result) {
-                        u.release();
+                        acquired.release();
                     }
 
                     @Override
                     public void failed(Exception ex) {
-                        u.release();
+                        acquired.release();
                     }
 
                     @Override
                     public void cancelled() {
-                        u.release();
+                        acquired.release();
                     }
                 });
         relay.upstream(exchange);

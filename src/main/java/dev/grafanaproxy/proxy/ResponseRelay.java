@@ -55,6 +55,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private boolean upstreamEnded;
     private boolean finished;
     private volatile Future<?> upstream;
+    /** Completes the exchange's future: HttpClient's contract for a response consumer. */
+    private FutureCallback<Void> result;
 
     ResponseRelay(ProxyServlet servlet, Upstream upstreamConfig, HttpServletRequest request, HttpServletResponse response,
                   AsyncContext async, String logTarget) {
@@ -86,12 +88,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             if (finished) {
                 return;
             }
+            result = resultCallback;
             servlet.onServerResponseHeaders(request, response, upstreamConfig, upstreamResponse);
             headersSent = true;
             if (entity == null) {
                 upstreamEnded = true;
             }
             out = response.getOutputStream();
+        }
+        if (entity == null) {
+            resultCallback.completed(null);
         }
         // registering the listener makes the container call onWritePossible, which sends the
         // headers (and completes a body-less response) without waiting for body bytes
@@ -135,8 +141,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
 
     @Override
     public void streamEnd(List<? extends Header> trailers) {
+        FutureCallback<Void> done;
         synchronized (this) {
             upstreamEnded = true;
+            done = result;
+        }
+        if (done != null) {
+            done.completed(null); // Grafana's side is complete; the client side drains on its own
         }
         drain();
     }

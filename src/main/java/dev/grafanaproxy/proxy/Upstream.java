@@ -71,12 +71,24 @@ public final class Upstream {
         return client;
     }
 
-    void acquire() {
-        inFlight.incrementAndGet();
+    /**
+     * Counts an exchange in, unless this snapshot was retired and has closed (count -1), in which
+     * case the caller takes the current snapshot instead.
+     */
+    boolean tryAcquire() {
+        while (true) {
+            int n = inFlight.get();
+            if (n < 0) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     void release() {
-        if (inFlight.decrementAndGet() == 0 && retired) {
+        if (inFlight.decrementAndGet() == 0 && retired && inFlight.compareAndSet(0, -1)) {
             closeInBackground();
         }
     }
@@ -84,7 +96,7 @@ public final class Upstream {
     /** Replaced by a newer snapshot: close once idle. */
     void retire() {
         retired = true;
-        if (inFlight.get() == 0) {
+        if (inFlight.compareAndSet(0, -1)) {
             closeInBackground();
         }
     }

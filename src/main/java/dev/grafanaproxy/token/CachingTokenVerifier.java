@@ -117,6 +117,11 @@ public final class CachingTokenVerifier implements TokenVerifier {
     }
 
     @Override
+    public KeySourceStatus keySourceStatus() {
+        return delegate.keySourceStatus();
+    }
+
+    @Override
     public void close() {
         entries.clear();
         delegate.close();

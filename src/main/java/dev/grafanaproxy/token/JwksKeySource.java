@@ -2,6 +2,8 @@ package dev.grafanaproxy.token;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
 import com.nimbusds.jose.jwk.source.JWKSetSource;
@@ -98,6 +100,7 @@ final class JwksKeySource implements KeySource {
     private final Settings settings;
     private final ThreadPoolExecutor refreshExecutor;
     private final JWKSource<SecurityContext> source;
+    private final OutageTolerance tolerant;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     JwksKeySource(URI uri, Settings settings) {
@@ -114,7 +117,7 @@ final class JwksKeySource implements KeySource {
 
         JWKSetSource<SecurityContext> fetch = new URLBasedJWKSetSource<>(url, retriever);
         JWKSetSource<SecurityContext> limited = new RateLimitedJWKSetSource<>(fetch, settings.rateLimit().toMillis(), null);
-        JWKSetSource<SecurityContext> tolerant = new OutageTolerance(limited, settings.cacheTtl().toMillis(), where, uri.toString());
+        this.tolerant = new OutageTolerance(limited, settings.cacheTtl().toMillis(), where, uri.toString());
 
         // core size 0: the thread exists only while there is refresh work, so an idle proxy holds none
         this.refreshExecutor = new ThreadPoolExecutor(0, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -148,6 +151,31 @@ final class JwksKeySource implements KeySource {
     @Override
     public JWSKeySelector<SecurityContext> keySelector(Set<JWSAlgorithm> allowed) {
         return new JwkSetKeySelector(allowed, source);
+    }
+
+    /**
+     * The keys' state. Asks the cache first, as a token would: that fetches when nothing was fetched
+     * yet or the cached keys expired (bounded by the fetch timeouts and the rate limit), so an outage
+     * shows here even while no tokens arrive, and a cached answer costs nothing.
+     */
+    @Override
+    public KeySourceStatus status() {
+        if (!closed.get()) {
+            try {
+                source.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+            } catch (KeySourceException | RuntimeException e) {
+                // reported below as not usable
+            }
+        }
+        JWKSet last = tolerant.lastGood;
+        long since = tolerant.outageSince;
+        boolean usable = last != null && !tolerant.gaveUp;
+        String outcome = last == null ? "no keys fetched yet"
+                : tolerant.gaveUp ? "fetch failing since " + Instant.ofEpochMilli(since) + ", cached keys expired"
+                : since >= 0 ? "fetch failing since " + Instant.ofEpochMilli(since) + ", serving cached keys"
+                : "ok";
+        return new KeySourceStatus(configKey().key(), usable, last == null ? null : Instant.ofEpochMilli(tolerant.lastGoodAt),
+                outcome, last == null ? 0 : last.size(), tolerant.fetches.get(), tolerant.failures.get());
     }
 
     boolean isClosed() {
@@ -200,6 +228,8 @@ final class JwksKeySource implements KeySource {
         private volatile long lastGoodAt;
         private volatile long outageSince = -1;
         private volatile boolean gaveUp;
+        final java.util.concurrent.atomic.AtomicLong fetches = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
 
         OutageTolerance(JWKSetSource<SecurityContext> inner, long ttlMillis, String where, String fullUrl) {
             this.inner = inner;
@@ -220,8 +250,12 @@ final class JwksKeySource implements KeySource {
             try {
                 fetched = inner.getJWKSet(evaluator, now, context);
             } catch (KeySourceException e) {
+                if (!(e instanceof RateLimitReachedException)) {
+                    failures.incrementAndGet();
+                }
                 return fallback(evaluator, now, e);
             }
+            fetches.incrementAndGet();
             if (outageSince >= 0) {
                 LOG.info("JWKS {} answers again ({} keys)", where, fetched.size());
             } else {

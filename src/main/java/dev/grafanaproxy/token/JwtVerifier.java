@@ -147,6 +147,11 @@ final class JwtVerifier implements TokenVerifier {
     }
 
     @Override
+    public KeySourceStatus keySourceStatus() {
+        return keySource.status();
+    }
+
+    @Override
     public void close() {
         keySource.close();
     }

@@ -23,6 +23,11 @@ interface KeySource extends AutoCloseable {
     /** A selector that only hands out keys for the allowed algorithms, each of its own type. */
     JWSKeySelector<SecurityContext> keySelector(Set<JWSAlgorithm> allowed);
 
+    /** The keys' state for health and metrics; local sources are always usable. */
+    default KeySourceStatus status() {
+        return new KeySourceStatus(configKey().key(), true, null, "static", -1, 0, 0);
+    }
+
     /** Stops threads and drops connections; idempotent. */
     @Override
     default void close() {

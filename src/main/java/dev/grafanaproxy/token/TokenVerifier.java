@@ -14,6 +14,11 @@ public interface TokenVerifier extends AutoCloseable {
      */
     VerifiedToken verify(String token) throws TokenRejectedException;
 
+    /** The state of the verification keys (health checks, metrics). */
+    default KeySourceStatus keySourceStatus() {
+        return new KeySourceStatus("unknown", true, null, "static", -1, 0, 0);
+    }
+
     /** Releases threads and connections; verifying afterwards is not supported. Idempotent. */
     @Override
     default void close() {

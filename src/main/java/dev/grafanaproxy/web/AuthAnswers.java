@@ -25,6 +25,11 @@ final class AuthAnswers {
         this.loginUrl = config.loginUrl();
     }
 
+    /** The status {@link #unauthenticated} answers with: 302 to the login page, or 401. */
+    int unauthenticatedStatus(HttpServletRequest request) {
+        return loginUrl != null && isBrowserNavigation(request) ? HttpServletResponse.SC_FOUND : HttpServletResponse.SC_UNAUTHORIZED;
+    }
+
     /**
      * No usable token. {@code reason} is what the client may know (e.g. "token expired");
      * {@code tokenRejected} adds the RFC 6750 {@code invalid_token} error.
@@ -32,7 +37,7 @@ final class AuthAnswers {
     void unauthenticated(HttpServletRequest request, HttpServletResponse response, String reason, boolean tokenRejected)
             throws IOException {
         response.setHeader("Cache-Control", "no-store");
-        if (loginUrl != null && isBrowserNavigation(request)) {
+        if (unauthenticatedStatus(request) == HttpServletResponse.SC_FOUND) {
             String target = loginUrl.replace("{url}", URLEncoder.encode(publicUrl(request), StandardCharsets.UTF_8));
             response.setStatus(HttpServletResponse.SC_FOUND);
             response.setHeader("Location", target);

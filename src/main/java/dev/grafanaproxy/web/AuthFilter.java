@@ -11,6 +11,8 @@ import dev.grafanaproxy.token.ExtractedToken;
 import dev.grafanaproxy.token.TokenExtractor;
 import dev.grafanaproxy.token.TokenRejectedException;
 import dev.grafanaproxy.token.VerifiedToken;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -43,6 +45,7 @@ public class AuthFilter implements Filter {
     private ConfigHolder holder;
     private ConfigHolder.Participant participant;
     private volatile AuthPolicy policy;
+    private final HealthCheck health = new HealthCheck();
 
     public AuthFilter() {
     }
@@ -94,10 +97,16 @@ public class AuthFilter implements Filter {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        long start = System.nanoTime();
         AuthPolicy policy = this.policy;
-        if (policy.publicPaths.matches(RequestPaths.pathBelowMount(request))) {
-            request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, IdentityHeaders.NONE);
-            chain.doFilter(request, response);
+        String path = RequestPaths.pathBelowMount(request);
+        String healthPath = policy.config.healthPath();
+        if (healthPath != null && healthPath.equals(path)) {
+            health.answer(policy, holder == null ? 0 : holder.generation(), RequestPaths.mount(request), response);
+            return;
+        }
+        if (policy.publicPaths.matches(path)) {
+            forward(policy, request, response, chain, IdentityHeaders.NONE, null, start);
             return;
         }
         if (policy.config.urlLogin()) {
@@ -109,7 +118,8 @@ public class AuthFilter implements Filter {
         }
         Optional<ExtractedToken> found = policy.extractor.extract(new ServletRequestView(request));
         if (found.isEmpty()) {
-            LOG.info("{} {}: no session token", request.getMethod(), logPath(request));
+            // audit first: once the answer is sent the client may act on it
+            policy.audit.refused(request, "rejected", "no token", null, policy.answers.unauthenticatedStatus(request));
             policy.answers.unauthenticated(request, response, "authentication required", false);
             return;
         }
@@ -117,12 +127,45 @@ public class AuthFilter implements Filter {
         if (token == null) {
             return;
         }
-        IdentityHeaders identity = identity(policy, request, response, token);
+        Identity identity = identity(policy, request, response, token);
         if (identity == null) {
             return;
         }
-        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, identity);
+        forward(policy, request, response, chain, policy.writer.write(identity), identity, start);
+    }
+
+    /** Hands the request on with its identity, and writes the audit line once the response is complete. */
+    private static void forward(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                                IdentityHeaders headers, Identity identity, long start) throws IOException, ServletException {
+        request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, headers);
+        if (!policy.audit.sampled()) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String fields = policy.audit.describe(request);
         chain.doFilter(request, response);
+        if (request.isAsyncStarted()) {
+            request.getAsyncContext().addListener(new AsyncListener() {
+                @Override
+                public void onComplete(AsyncEvent event) {
+                    policy.audit.forwarded(fields, identity, response.getStatus(), start);
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event) {
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                }
+            });
+        } else {
+            policy.audit.forwarded(fields, identity, response.getStatus(), start);
+        }
     }
 
     /** The verified token, or {@code null} after answering the refusal. */
@@ -131,22 +174,20 @@ public class AuthFilter implements Filter {
         try {
             return policy.verifier.verify(token);
         } catch (TokenRejectedException e) {
-            LOG.info("{} {}: token rejected: {}{}", request.getMethod(), logPath(request), e.reason().description(),
-                    e.subject() == null ? "" : " (sub=" + e.subject() + ")");
+            policy.audit.refused(request, "rejected", e.reason().description(), e.subject(),
+                    policy.answers.unauthenticatedStatus(request));
             policy.answers.unauthenticated(request, response, e.reason().description(), true);
             return null;
         }
     }
 
-    /** The identity headers, or {@code null} after answering 403: never forward a half-cleaned identity. */
-    private static IdentityHeaders identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
-                                            VerifiedToken token) {
+    /** The identity, or {@code null} after answering 403: never forward a half-cleaned identity. */
+    private static Identity identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                     VerifiedToken token) {
         try {
-            Identity identity = policy.mapper.map(token.claims());
-            return policy.writer.write(identity);
+            return policy.mapper.map(token.claims());
         } catch (IdentityRejectedException e) {
-            LOG.info("{} {}: session of sub={} has no usable Grafana identity: {}", request.getMethod(), logPath(request),
-                    token.subject(), e.getMessage());
+            policy.audit.refused(request, "forbidden", e.getMessage(), token.subject(), HttpServletResponse.SC_FORBIDDEN);
             policy.answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
             return null;
         }
@@ -176,12 +217,7 @@ public class AuthFilter implements Filter {
         response.setStatus(HttpServletResponse.SC_SEE_OTHER);
         response.setHeader("Location", AuthAnswers.publicUrl(request));
         response.setContentLength(0);
-        LOG.info("{} {}: url_login token exchanged for a session cookie (sub={})", request.getMethod(), logPath(request),
-                token.subject());
-    }
-
-    /** Path without the query string: a query may carry a token. */
-    private static String logPath(HttpServletRequest request) {
-        return request.getRequestURI();
+        LOG.info("{} {}: url_login token exchanged for a session cookie (sub={})", request.getMethod(),
+                request.getRequestURI(), token.subject());
     }
 }

@@ -21,6 +21,7 @@ final class AuthPolicy implements AutoCloseable {
     final IdentityMapper mapper;
     final IdentityWriter writer;
     final AuthAnswers answers;
+    final AuditLog audit;
 
     /** @throws dev.grafanaproxy.config.ConfigException when the configuration cannot be used */
     AuthPolicy(ProxyConfig config) {
@@ -30,6 +31,7 @@ final class AuthPolicy implements AutoCloseable {
         this.mapper = new IdentityMapper(config);
         this.writer = new ProxyHeadersWriter(config);
         this.answers = new AuthAnswers(config);
+        this.audit = new AuditLog(config);
         this.verifier = TokenVerifiers.create(config); // last: the only part holding resources
     }
 

@@ -89,6 +89,11 @@ class ProxyConfigTest {
         CONTRACT_DEFAULTS.put("proxy.response_timeout", "60s");
         CONTRACT_DEFAULTS.put("proxy.max_connections", "200");
         CONTRACT_DEFAULTS.put("proxy.preserve_host", "true");
+        CONTRACT_DEFAULTS.put("health.path", "/-/health");
+        CONTRACT_DEFAULTS.put("health.cache_ttl", "5s");
+        CONTRACT_DEFAULTS.put("audit.enabled", "true");
+        CONTRACT_DEFAULTS.put("audit.sample", "1.0");
+        CONTRACT_DEFAULTS.put("audit.query", "false");
     }
 
     @Nested

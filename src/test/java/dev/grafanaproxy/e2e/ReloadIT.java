@@ -51,6 +51,9 @@ class ReloadIT {
                     .contextParam("reload_interval", "200ms")
                     .start()) {
                 assertThat(c.isWebappAvailable()).as(c.logText()).isTrue();
+                assertThat(RawHttp.exchange(c.port(), RawHttp.get("/grafana/echo/first")).status()).isEqualTo(200);
+                long ioThreads = ioThreads();
+                assertThat(ioThreads).isPositive();
                 ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
                 AtomicInteger ok = new AtomicInteger();
                 AtomicBoolean running = new AtomicBoolean(true);
@@ -69,6 +72,11 @@ class ReloadIT {
                 assertThat(failures).as("no request failed during the switch").isEmpty();
                 assertThat(ok.get()).isGreaterThan(20);
                 assertThat(a.received().size()).as("after the switch nothing goes to the old Grafana").isEqualTo(aBefore);
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (ioThreads() > ioThreads && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(ioThreads()).as("the retired HTTP client closed once its exchanges finished").isEqualTo(ioThreads);
 
                 // a bad file changes nothing and is reported once
                 write(file, properties(a.baseUrl()) + "grafana.urll=typo\n");
@@ -113,6 +121,11 @@ class ReloadIT {
             assertThat(grafana.lastReceived().headers("X-WEBAUTH-USER")).containsExactly("bob");
             assertThat(status(c, oldToken)).as("the replaced key no longer verifies").isEqualTo(401);
         }
+    }
+
+    private static long ioThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("grafana-proxy-io")).count();
     }
 
     private static int status(ServletContainer c, String token) throws Exception {
