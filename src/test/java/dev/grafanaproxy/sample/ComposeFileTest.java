@@ -15,11 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /**
  * {@code webapp-sample/docker-compose.yml} cannot run here (no Docker), so this keeps it exactly
@@ -30,8 +26,8 @@ import org.w3c.dom.NodeList;
  */
 class ComposeFileTest {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final Path SAMPLE = ROOT.resolve("webapp-sample");
+    private static final Path ROOT = ConfFiles.ROOT;
+    private static final Path SAMPLE = ConfFiles.SAMPLE;
     private static final Pattern ENV = Pattern.compile("^\\s+((?:GF|GRAFANA_PROXY)_[A-Z0-9_]+): (.*)$");
     private static final Pattern VOLUME = Pattern.compile("^\\s+- (\\.\\.?/[^:]+):([^:]+?)(:ro)?$");
 
@@ -104,13 +100,13 @@ class ComposeFileTest {
     @Test
     void tomcatAndJettyContextFilesConfigureTheProxyAlike() throws Exception {
         // the launcher deploys with conf/jetty/grafana.xml, docker-compose with the Tomcat one
-        assertThat(jettyContextParams()).isEqualTo(tomcatContextParams());
+        assertThat(ConfFiles.jettyContextParams()).isEqualTo(ConfFiles.tomcatContextParams());
     }
 
     @Test
     void theSampleAppIssuesWhatTheShippedConfigurationExpects() throws Exception {
-        Map<String, String> proxy = tomcatContextParams();
-        Map<String, String> app = sampleContextParams();
+        Map<String, String> proxy = ConfFiles.tomcatContextParams();
+        Map<String, String> app = ConfFiles.sampleContextParams();
         assertThat(app.get("app.issuer")).isEqualTo(proxy.get("jwt.issuer"));
         assertThat(app.get("app.audience")).isEqualTo(proxy.get("jwt.audience"));
         assertThat(app.get("app.cookie_name")).isEqualTo(proxy.get("jwt.cookie_name"));
@@ -157,46 +153,6 @@ class ComposeFileTest {
         int dot = sectionDotKey.lastIndexOf('.');
         return ("GF_" + sectionDotKey.substring(0, dot) + "_" + sectionDotKey.substring(dot + 1))
                 .toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    private static Map<String, String> tomcatContextParams() throws Exception {
-        Map<String, String> params = new LinkedHashMap<>();
-        NodeList list = xml(ROOT.resolve("conf/Catalina/localhost/grafana.xml")).getElementsByTagName("Parameter");
-        for (int i = 0; i < list.getLength(); i++) {
-            Element e = (Element) list.item(i);
-            params.put(e.getAttribute("name"), e.getAttribute("value"));
-        }
-        return params;
-    }
-
-    private static Map<String, String> jettyContextParams() throws Exception {
-        Map<String, String> params = new LinkedHashMap<>();
-        NodeList calls = xml(ROOT.resolve("conf/jetty/grafana.xml")).getElementsByTagName("Call");
-        for (int i = 0; i < calls.getLength(); i++) {
-            Element call = (Element) calls.item(i);
-            if ("setInitParameter".equals(call.getAttribute("name"))) {
-                NodeList args = call.getElementsByTagName("Arg");
-                params.put(args.item(0).getTextContent().strip(), args.item(1).getTextContent().strip());
-            }
-        }
-        return params;
-    }
-
-    private static Map<String, String> sampleContextParams() throws Exception {
-        Map<String, String> params = new LinkedHashMap<>();
-        NodeList list = xml(SAMPLE.resolve("src/main/webapp/WEB-INF/web.xml")).getElementsByTagName("context-param");
-        for (int i = 0; i < list.getLength(); i++) {
-            Element e = (Element) list.item(i);
-            params.put(e.getElementsByTagName("param-name").item(0).getTextContent().strip(),
-                    e.getElementsByTagName("param-value").item(0).getTextContent().strip());
-        }
-        return params;
-    }
-
-    private static Document xml(Path file) throws Exception {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-        return f.newDocumentBuilder().parse(file.toFile());
     }
 
     private Map<String, String> matches(Pattern p) {

@@ -25,6 +25,9 @@ import org.apache.tomcat.util.scan.StandardJarScanner;
  */
 final class EmbeddedTomcat extends AbstractServletContainer {
 
+    /** {@code StandardContext#setContainerSciFilter}: the container initializers a real Tomcat does not have. */
+    static final String JETTY_INITIALIZERS = "org\\.eclipse\\.jetty\\..*";
+
     private Tomcat tomcat;
     private Connector connector;
     private StandardContext webapp;
@@ -65,6 +68,9 @@ final class EmbeddedTomcat extends AbstractServletContainer {
         webapp.setDocBase(settings.war().toAbsolutePath().toString());
         webapp.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
         quietLeakChecks(webapp);
+        // Jetty's Jakarta WebSocket initializer is on the test class path (for the Jetty side);
+        // a real Tomcat's lib/ has no Jetty, so it must not run here
+        webapp.setContainerSciFilter(JETTY_INITIALIZERS);
         URL contextXml = contextXml(settings.war());
         if (contextXml != null) {
             webapp.setConfigFile(contextXml);
