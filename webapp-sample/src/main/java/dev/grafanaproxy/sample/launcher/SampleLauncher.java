@@ -45,8 +45,8 @@ import org.eclipse.jetty.xml.XmlConfiguration;
  * </pre>
  *
  * Settings (environment variable, or system property, or argument): {@code PORT} /
- * {@code -Dport} / {@code --port=N} (default 8080, 0 picks a free one), {@code HOST} /
- * {@code -Dhost} / {@code --host=H} (default {@code 127.0.0.1}), {@code GRAFANA_URL} /
+ * {@code -Dport} / {@code --port=N} (default 8080, 0 picks a free one), {@code BIND_ADDRESS} /
+ * {@code -Dbind.address} / {@code --bind-address=A} (default {@code 127.0.0.1}), {@code GRAFANA_URL} /
  * {@code -Dgrafana.url} / {@code --grafana-url=U}. Any {@code GRAFANA_PROXY_*} variable configures
  * the proxy as in production (it takes precedence over context parameters).
  */
@@ -91,20 +91,20 @@ public final class SampleLauncher implements AutoCloseable {
         public static Options from(Map<String, String> env, Properties props, String... args) {
             Map<String, String> values = new LinkedHashMap<>();
             putIfSet(values, "port", env.get("PORT"));
-            putIfSet(values, "host", env.get("HOST"));
+            putIfSet(values, "bind-address", env.get("BIND_ADDRESS"));
             putIfSet(values, "grafana-url", env.get("GRAFANA_URL"));
             putIfSet(values, "port", props.getProperty("port"));
-            putIfSet(values, "host", props.getProperty("host"));
+            putIfSet(values, "bind-address", props.getProperty("bind.address"));
             putIfSet(values, "grafana-url", props.getProperty("grafana.url"));
             for (String arg : args) {
                 if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
                     throw new IllegalArgumentException("unknown argument " + arg
-                            + " (use --port=N, --host=H, --grafana-url=U)");
+                            + " (use --port=N, --bind-address=A, --grafana-url=U)");
                 }
                 String name = arg.substring(2, arg.indexOf('='));
-                if (!name.equals("port") && !name.equals("host") && !name.equals("grafana-url")) {
+                if (!name.equals("port") && !name.equals("bind-address") && !name.equals("grafana-url")) {
                     throw new IllegalArgumentException("unknown argument " + arg
-                            + " (use --port=N, --host=H, --grafana-url=U)");
+                            + " (use --port=N, --bind-address=A, --grafana-url=U)");
                 }
                 values.put(name, arg.substring(arg.indexOf('=') + 1));
             }
@@ -124,7 +124,7 @@ public final class SampleLauncher implements AutoCloseable {
                     throw new IllegalArgumentException("GRAFANA_URL must be an http(s) URL, not \"" + grafanaUrl + "\"");
                 }
             }
-            return new Options(values.getOrDefault("host", DEFAULT_HOST).trim(), port, sampleHome(props), grafanaUrl);
+            return new Options(values.getOrDefault("bind-address", DEFAULT_HOST).trim(), port, sampleHome(props), grafanaUrl);
         }
 
         private static void putIfSet(Map<String, String> values, String name, String value) {
