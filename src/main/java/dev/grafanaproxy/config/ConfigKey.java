@@ -58,6 +58,8 @@ public enum ConfigKey {
 
     HEALTH_PATH("health.path", "/-/health"),
     HEALTH_CACHE_TTL("health.cache_ttl", "5s"),
+    METRICS_PATH("metrics.path", ""),
+    METRICS_ALLOW("metrics.allow", "127.0.0.0/8, ::1/128"),
     AUDIT_ENABLED("audit.enabled", "true"),
     AUDIT_SAMPLE("audit.sample", "1.0"),
     AUDIT_QUERY("audit.query", "false");

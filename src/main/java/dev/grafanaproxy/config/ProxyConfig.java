@@ -76,6 +76,8 @@ public final class ProxyConfig {
     private final Duration reloadInterval;
     private final String healthPath;
     private final Duration healthCacheTtl;
+    private final String metricsPath;
+    private final CidrSet metricsAllow;
     private final boolean auditEnabled;
     private final double auditSample;
     private final boolean auditQuery;
@@ -125,6 +127,8 @@ public final class ProxyConfig {
         reloadInterval = p.duration(ConfigKey.RELOAD_INTERVAL, false);
         healthPath = p.optionalPath(ConfigKey.HEALTH_PATH);
         healthCacheTtl = p.duration(ConfigKey.HEALTH_CACHE_TTL, false);
+        metricsPath = p.optionalPath(ConfigKey.METRICS_PATH);
+        metricsAllow = p.cidrs(ConfigKey.METRICS_ALLOW);
         auditEnabled = p.bool(ConfigKey.AUDIT_ENABLED);
         auditSample = p.fraction(ConfigKey.AUDIT_SAMPLE);
         auditQuery = p.bool(ConfigKey.AUDIT_QUERY);
@@ -223,6 +227,10 @@ public final class ProxyConfig {
     public String healthPath() { return healthPath; }
     /** How long one probe of Grafana's health is reused. */
     public Duration healthCacheTtl() { return healthCacheTtl; }
+    /** The Prometheus scrape endpoint below the mount, or {@code null} when off (the default). */
+    public String metricsPath() { return metricsPath; }
+    /** Who may scrape it. */
+    public CidrSet metricsAllow() { return metricsAllow; }
     public boolean auditEnabled() { return auditEnabled; }
     /** The share of successful requests written to the audit log (failures are always written). */
     public double auditSample() { return auditSample; }
@@ -488,6 +496,14 @@ public final class ProxyConfig {
                 throw bad(k, "expected a path starting with /, or empty to turn it off");
             }
             return v;
+        }
+
+        CidrSet cidrs(ConfigKey k) {
+            try {
+                return CidrSet.parse(b.values.getOrDefault(k, ""));
+            } catch (IllegalArgumentException e) {
+                throw bad(k, "expected comma-separated literal addresses or CIDR ranges, e.g. 127.0.0.0/8, ::1/128");
+            }
         }
 
         double fraction(ConfigKey k) {

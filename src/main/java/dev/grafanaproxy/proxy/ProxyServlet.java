@@ -3,6 +3,7 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.IdentityHeaders;
+import dev.grafanaproxy.metrics.ProxyMetrics;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
@@ -49,6 +50,7 @@ public class ProxyServlet extends HttpServlet {
     private transient ConfigHolder.Participant participant;
     private transient volatile Upstream upstream;
     private transient volatile boolean warnedNoFilter;
+    private transient ProxyMetrics metrics = ProxyMetrics.NONE;
 
     public ProxyServlet() {
     }
@@ -85,6 +87,14 @@ public class ProxyServlet extends HttpServlet {
             holder.register(participant);
         }
         logStart(upstream);
+        metrics = ProxyMetricsHolder.of(getServletContext());
+        metrics.poolGauges(() -> upstream.client().poolStats().getLeased(),
+                () -> upstream.client().poolStats().getPending(),
+                () -> upstream.client().poolStats().getAvailable());
+    }
+
+    final ProxyMetrics metrics() {
+        return metrics;
     }
 
     private static void logStart(Upstream u) {
@@ -180,7 +190,7 @@ public class ProxyServlet extends HttpServlet {
         if (length <= 0 && !chunked) {
             return null;
         }
-        return new RequestBody(request.getInputStream(), chunked ? -1 : length, relay::clientFailed);
+        return new RequestBody(request.getInputStream(), chunked ? -1 : length, relay::clientFailed, metrics);
     }
 
     // --- stage 2: proxy to server request -------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.grafanaproxy.proxy;
 
+import dev.grafanaproxy.metrics.ProxyMetrics;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
@@ -24,6 +25,7 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
     private final ServletInputStream input;
     private final long contentLength;
     private final Consumer<Throwable> onClientError;
+    private final ProxyMetrics metrics;
     private final byte[] chunk = new byte[BUFFER_SIZE];
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE); // write mode between calls
 
@@ -37,10 +39,11 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
     /**
      * @param contentLength the client's {@code Content-Length}, or -1 to send chunked
      */
-    RequestBody(ServletInputStream input, long contentLength, Consumer<Throwable> onClientError) {
+    RequestBody(ServletInputStream input, long contentLength, Consumer<Throwable> onClientError, ProxyMetrics metrics) {
         this.input = input;
         this.contentLength = contentLength;
         this.onClientError = onClientError;
+        this.metrics = metrics;
     }
 
     /** Starts reading; call once the upstream exchange is under way. */
@@ -79,6 +82,7 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
                 clientEof = true;
             } else {
                 buffer.put(chunk, 0, n);
+                metrics.bytesFromClient(n);
             }
         }
     }

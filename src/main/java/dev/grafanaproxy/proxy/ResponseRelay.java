@@ -45,6 +45,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private final HttpServletResponse response;
     private final AsyncContext async;
     private final String logTarget;
+    private final long startNanos = System.nanoTime();
 
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private ServletOutputStream out;
@@ -89,6 +90,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                 return;
             }
             result = resultCallback;
+            servlet.metrics().upstreamResponse(System.nanoTime() - startNanos);
             servlet.onServerResponseHeaders(request, response, upstreamConfig, upstreamResponse);
             headersSent = true;
             if (entity == null) {
@@ -217,6 +219,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                         ungranted += written;
                     }
                 }
+            }
+            if (written > 0) {
+                servlet.metrics().bytesToClient(written);
             }
             if (grantTo != null) {
                 grantTo.update(written);

@@ -3,6 +3,7 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ProxyConfig;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.IdleConnectionEvictor;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
@@ -16,14 +17,18 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,6 +47,9 @@ public final class UpstreamClient implements AutoCloseable {
 
     private final CloseableHttpAsyncClient client;
     private final PoolingAsyncClientConnectionManager pool;
+    private final IdleConnectionEvictor evictor;
+    /** Every thread the client and the evictor started. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     public UpstreamClient(ProxyConfig config) {
         Timeout connect = Timeout.of(config.connectTimeout());
@@ -82,7 +90,6 @@ public final class UpstreamClient implements AutoCloseable {
                 .disableAuthCaching()
                 .disableAutomaticRetries()
                 .disableConnectionState()
-                .evictIdleConnections(TimeValue.ofSeconds(30))
                 .setVersionPolicy(org.apache.hc.core5.http2.HttpVersionPolicy.FORCE_HTTP_1)
                 // 64 KB reads and a window of two of them: fewer, larger hand-overs to the servlet
                 // side, which matters most on Tomcat where each one is a write plus a flush
@@ -91,9 +98,13 @@ public final class UpstreamClient implements AutoCloseable {
                         .setChunkSizeHint(BUFFER_SIZE)
                         .setInitialWindowSize(2 * BUFFER_SIZE)
                         .build())
-                .setThreadFactory(new NamedThreads("grafana-proxy-io"))
+                .setThreadFactory(new NamedThreads("grafana-proxy-io", threads))
                 .build();
         client.start();
+        // our own evictor rather than the builder's evictIdleConnections(), so close() knows its thread
+        evictor = new IdleConnectionEvictor(pool, new NamedThreads("grafana-proxy-evictor", threads),
+                TimeValue.ofSeconds(30), TimeValue.ofSeconds(30));
+        evictor.start();
     }
 
     /** Starts one exchange; the consumer and producer drive everything from here on. */
@@ -105,13 +116,20 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Pool statistics for operators: leased, pending and available connections. */
-    public String poolStats() {
-        return pool.getTotalStats().toString();
+    public PoolStats poolStats() {
+        return pool.getTotalStats();
     }
 
-    /** Closes every connection and waits briefly for the I/O threads to end, so undeploy leaks nothing. */
+    /**
+     * Closes every connection and waits (at most five seconds) until every thread this client
+     * started has ended, so undeploy leaks nothing: HttpClient itself only interrupts some of them
+     * (the dispatcher's executor, the evictor) and returns, and a container that checks for leaked
+     * threads right after undeploy, as Tomcat does, would still see them.
+     */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        evictor.shutdown();
         client.close(CloseMode.GRACEFUL);
         try {
             client.awaitShutdown(TimeValue.ofSeconds(5));
@@ -120,21 +138,40 @@ public final class UpstreamClient implements AutoCloseable {
         }
         client.close(CloseMode.IMMEDIATE);
         pool.close(CloseMode.IMMEDIATE);
+        try {
+            for (Thread t : threads) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                t.join(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> alive = threads.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+        if (!alive.isEmpty()) {
+            LOG.warn("upstream client threads still running after close: {}", alive);
+        }
         LOG.debug("upstream client closed");
     }
 
+    /** Names its threads {@code prefix-N}, makes them daemons, and remembers them for {@link #close()}. */
     private static final class NamedThreads implements ThreadFactory {
         private final String prefix;
+        private final List<Thread> started;
         private final AtomicInteger count = new AtomicInteger();
 
-        NamedThreads(String prefix) {
+        NamedThreads(String prefix, List<Thread> started) {
             this.prefix = prefix;
+            this.started = started;
         }
 
         @Override
         public Thread newThread(Runnable r) {
             Thread t = new Thread(r, prefix + "-" + count.incrementAndGet());
             t.setDaemon(true);
+            started.add(t);
             return t;
         }
     }

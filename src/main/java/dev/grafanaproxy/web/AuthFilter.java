@@ -5,7 +5,9 @@ import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.Identity;
 import dev.grafanaproxy.identity.IdentityHeaders;
 import dev.grafanaproxy.identity.IdentityRejectedException;
+import dev.grafanaproxy.metrics.ProxyMetrics;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
+import dev.grafanaproxy.proxy.ProxyMetricsHolder;
 import dev.grafanaproxy.proxy.RequestPaths;
 import dev.grafanaproxy.token.ExtractedToken;
 import dev.grafanaproxy.token.TokenExtractor;
@@ -46,6 +48,7 @@ public class AuthFilter implements Filter {
     private ConfigHolder.Participant participant;
     private volatile AuthPolicy policy;
     private final HealthCheck health = new HealthCheck();
+    private ProxyMetrics metrics = ProxyMetrics.NONE;
 
     public AuthFilter() {
     }
@@ -57,6 +60,10 @@ public class AuthFilter implements Filter {
 
     @Override
     public void init(FilterConfig filterConfig) {
+        metrics = ProxyMetricsHolder.of(filterConfig.getServletContext());
+        metrics.keyGauges(() -> policy.verifier.keySourceStatus().fetches(),
+                () -> policy.verifier.keySourceStatus().failures(),
+                () -> policy.verifier.keySourceStatus().keys());
         if (initialConfig != null) {
             policy = new AuthPolicy(initialConfig);
             return;
@@ -105,50 +112,87 @@ public class AuthFilter implements Filter {
             health.answer(policy, holder == null ? 0 : holder.generation(), RequestPaths.mount(request), response);
             return;
         }
+        String metricsPath = policy.config.metricsPath();
+        if (metricsPath != null && metricsPath.equals(path)) {
+            PrometheusEndpoint.answer(policy.config, metrics, request, response);
+            return;
+        }
+        countSpoofing(policy, request);
         if (policy.publicPaths.matches(path)) {
+            metrics.auth("public", null);
             forward(policy, request, response, chain, IdentityHeaders.NONE, null, start);
             return;
         }
         if (policy.config.urlLogin()) {
             String queryToken = TokenExtractor.queryToken(request.getQueryString());
             if (queryToken != null) {
-                exchangeUrlToken(policy, request, response, queryToken);
+                exchangeUrlToken(policy, request, response, queryToken, start);
                 return;
             }
         }
         Optional<ExtractedToken> found = policy.extractor.extract(new ServletRequestView(request));
         if (found.isEmpty()) {
             // audit first: once the answer is sent the client may act on it
-            policy.audit.refused(request, "rejected", "no token", null, policy.answers.unauthenticatedStatus(request));
+            int status = policy.answers.unauthenticatedStatus(request);
+            policy.audit.refused(request, "rejected", "no token", null, status);
+            metrics.auth("no_token", null);
+            metrics.request(request.getMethod(), status, System.nanoTime() - start);
             policy.answers.unauthenticated(request, response, "authentication required", false);
             return;
         }
-        VerifiedToken token = verify(policy, request, response, found.get().token());
+        VerifiedToken token = verify(policy, request, response, found.get().token(), start);
         if (token == null) {
             return;
         }
-        Identity identity = identity(policy, request, response, token);
+        Identity identity = identity(policy, request, response, token, start);
         if (identity == null) {
             return;
         }
+        metrics.auth("valid", null);
         forward(policy, request, response, chain, policy.writer.write(identity), identity, start);
     }
 
-    /** Hands the request on with its identity, and writes the audit line once the response is complete. */
-    private static void forward(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                                IdentityHeaders headers, Identity identity, long start) throws IOException, ServletException {
+    /** Counts requests that carry identity headers of their own; the proxy strips them either way. */
+    private void countSpoofing(AuthPolicy policy, HttpServletRequest request) {
+        if (metrics == ProxyMetrics.NONE) {
+            return;
+        }
+        for (String name : policy.config.identityHeaderNames()) {
+            if (request.getHeader(name) != null) {
+                metrics.spoofAttempt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Hands the request on with its identity; once the response is complete, writes the audit line
+     * and times the request.
+     */
+    private void forward(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                         IdentityHeaders headers, Identity identity, long start) throws IOException, ServletException {
         request.setAttribute(IdentityHeaders.REQUEST_ATTRIBUTE, headers);
-        if (!policy.audit.sampled()) {
+        boolean audited = policy.audit.sampled();
+        if (!audited && metrics == ProxyMetrics.NONE) {
             chain.doFilter(request, response);
             return;
         }
-        String fields = policy.audit.describe(request);
+        String fields = audited ? policy.audit.describe(request) : null;
+        String method = request.getMethod();
+        ProxyMetrics metrics = this.metrics;
+        Runnable done = () -> {
+            int status = response.getStatus();
+            if (audited) {
+                policy.audit.forwarded(fields, identity, status, start);
+            }
+            metrics.request(method, status, System.nanoTime() - start);
+        };
         chain.doFilter(request, response);
         if (request.isAsyncStarted()) {
             request.getAsyncContext().addListener(new AsyncListener() {
                 @Override
                 public void onComplete(AsyncEvent event) {
-                    policy.audit.forwarded(fields, identity, response.getStatus(), start);
+                    done.run();
                 }
 
                 @Override
@@ -164,30 +208,34 @@ public class AuthFilter implements Filter {
                 }
             });
         } else {
-            policy.audit.forwarded(fields, identity, response.getStatus(), start);
+            done.run();
         }
     }
 
     /** The verified token, or {@code null} after answering the refusal. */
-    private static VerifiedToken verify(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
-                                        String token) throws IOException {
+    private VerifiedToken verify(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                 String token, long start) throws IOException {
         try {
             return policy.verifier.verify(token);
         } catch (TokenRejectedException e) {
-            policy.audit.refused(request, "rejected", e.reason().description(), e.subject(),
-                    policy.answers.unauthenticatedStatus(request));
+            int status = policy.answers.unauthenticatedStatus(request);
+            policy.audit.refused(request, "rejected", e.reason().description(), e.subject(), status);
+            metrics.auth("rejected", e.reason().name());
+            metrics.request(request.getMethod(), status, System.nanoTime() - start);
             policy.answers.unauthenticated(request, response, e.reason().description(), true);
             return null;
         }
     }
 
     /** The identity, or {@code null} after answering 403: never forward a half-cleaned identity. */
-    private static Identity identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
-                                     VerifiedToken token) {
+    private Identity identity(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                              VerifiedToken token, long start) {
         try {
             return policy.mapper.map(token.claims());
         } catch (IdentityRejectedException e) {
             policy.audit.refused(request, "forbidden", e.getMessage(), token.subject(), HttpServletResponse.SC_FORBIDDEN);
+            metrics.auth("forbidden", e.reason().name());
+            metrics.request(request.getMethod(), HttpServletResponse.SC_FORBIDDEN, System.nanoTime() - start);
             policy.answers.forbidden(response, "no usable Grafana identity in the session: " + e.getMessage());
             return null;
         }
@@ -198,10 +246,10 @@ public class AuthFilter implements Filter {
      * send the browser to the same URL without the token, so it never reaches Grafana, the address
      * bar or a bookmark.
      */
-    private static void exchangeUrlToken(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
-                                         String rawToken) throws IOException {
-        VerifiedToken token = verify(policy, request, response, rawToken);
-        if (token == null || identity(policy, request, response, token) == null) {
+    private void exchangeUrlToken(AuthPolicy policy, HttpServletRequest request, HttpServletResponse response,
+                                  String rawToken, long start) throws IOException {
+        VerifiedToken token = verify(policy, request, response, rawToken, start);
+        if (token == null || identity(policy, request, response, token, start) == null) {
             return;
         }
         long maxAge = Math.max(0, Duration.between(Instant.now(), token.expiresAt()).getSeconds());

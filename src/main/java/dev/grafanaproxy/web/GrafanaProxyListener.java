@@ -23,6 +23,7 @@ public class GrafanaProxyListener implements ServletContextListener {
     private static final Logger LOG = LoggerFactory.getLogger(GrafanaProxyListener.class);
 
     private ConfigWatcher watcher;
+    private AutoCloseable metrics;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -37,6 +38,7 @@ public class GrafanaProxyListener implements ServletContextListener {
         }
         ConfigHolder holder = new ConfigHolder(config);
         context.setAttribute(ProxyConfigHolder.ATTRIBUTE, holder);
+        metrics = MetricsSetup.create(context, config);
         if (!config.reloadInterval().isZero() && ConfigWatcher.hasWatchedFiles(config)) {
             watcher = new ConfigWatcher(holder, loader::load, config.reloadInterval(), "grafana-proxy-config-watch");
         }
@@ -48,6 +50,7 @@ public class GrafanaProxyListener implements ServletContextListener {
         if (watcher != null) {
             watcher.close();
         }
+        MetricsSetup.close(event.getServletContext(), metrics);
         event.getServletContext().removeAttribute(ProxyConfigHolder.ATTRIBUTE);
     }
 

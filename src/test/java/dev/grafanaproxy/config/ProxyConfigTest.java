@@ -91,6 +91,8 @@ class ProxyConfigTest {
         CONTRACT_DEFAULTS.put("proxy.preserve_host", "true");
         CONTRACT_DEFAULTS.put("health.path", "/-/health");
         CONTRACT_DEFAULTS.put("health.cache_ttl", "5s");
+        CONTRACT_DEFAULTS.put("metrics.path", "");
+        CONTRACT_DEFAULTS.put("metrics.allow", "127.0.0.0/8, ::1/128");
         CONTRACT_DEFAULTS.put("audit.enabled", "true");
         CONTRACT_DEFAULTS.put("audit.sample", "1.0");
         CONTRACT_DEFAULTS.put("audit.query", "false");

@@ -77,6 +77,54 @@ public final class RawHttp implements Closeable {
         }
     }
 
+    /**
+     * Opens a TLS connection to {@code 127.0.0.1:port} (e.g. a TLS-terminating load balancer in
+     * front of the containers) and completes the handshake. Any certificate is accepted: tests
+     * use throw-away self-signed ones.
+     */
+    public static RawHttp connectTls(int port) throws IOException {
+        Socket plain = new Socket();
+        try {
+            plain.setTcpNoDelay(true);
+            plain.connect(new InetSocketAddress("127.0.0.1", port), (int) DEFAULT_TIMEOUT.toMillis());
+            plain.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, new javax.net.ssl.TrustManager[] {new TrustAnything()}, null);
+            javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+            s.startHandshake();
+            return new RawHttp(s);
+        } catch (java.security.GeneralSecurityException e) {
+            plain.close();
+            throw new IOException(e);
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    /** Like {@link #exchange(int, String)} over TLS ({@link #connectTls(int)}). */
+    public static Response exchangeTls(int port, String request) throws IOException {
+        try (RawHttp c = connectTls(port)) {
+            c.send(request);
+            return c.readResponse();
+        }
+    }
+
+    private static final class TrustAnything implements javax.net.ssl.X509TrustManager {
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+
     /** One request on a fresh connection to {@code 127.0.0.1:port}: send {@code request}, read the whole response, close. */
     public static Response exchange(int port, String request) throws IOException {
         return exchange(port, request, null);
