@@ -98,7 +98,7 @@ class SampleInTomcatIT {
         app.setParentClassLoader(SampleInTomcatIT.class.getClassLoader());
         app.setClearReferencesRmiTargets(false);
         app.setClearReferencesThreadLocals(false);
-        app.setContainerSciFilter("org\\.eclipse\\.jetty\\..*"); // as in testsupport's EmbeddedTomcat: no Jetty in a Tomcat
+        app.setContainerSciFilter("org\\.eclipse\\.jetty\\."); // as in testsupport's EmbeddedTomcat: no Jetty in a Tomcat
         app.addLifecycleListener(event -> {
             if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
                 Wrapper dflt = Tomcat.addServlet(app, "default", "org.apache.catalina.servlets.DefaultServlet");

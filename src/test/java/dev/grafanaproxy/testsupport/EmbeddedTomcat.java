@@ -25,9 +25,6 @@ import org.apache.tomcat.util.scan.StandardJarScanner;
  */
 final class EmbeddedTomcat extends AbstractServletContainer {
 
-    /** {@code StandardContext#setContainerSciFilter}: the container initializers a real Tomcat does not have. */
-    static final String JETTY_INITIALIZERS = "org\\.eclipse\\.jetty\\..*";
-
     private Tomcat tomcat;
     private Connector connector;
     private StandardContext webapp;
@@ -67,10 +64,9 @@ final class EmbeddedTomcat extends AbstractServletContainer {
         webapp.setPath(settings.contextPath());
         webapp.setDocBase(settings.war().toAbsolutePath().toString());
         webapp.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
+        // Jetty's WebSocket initializer is on the shared test class path too; it is not Tomcat's.
+        webapp.setContainerSciFilter("org\\.eclipse\\.jetty\\.");
         quietLeakChecks(webapp);
-        // Jetty's Jakarta WebSocket initializer is on the test class path (for the Jetty side);
-        // a real Tomcat's lib/ has no Jetty, so it must not run here
-        webapp.setContainerSciFilter(JETTY_INITIALIZERS);
         URL contextXml = contextXml(settings.war());
         if (contextXml != null) {
             webapp.setConfigFile(contextXml);
