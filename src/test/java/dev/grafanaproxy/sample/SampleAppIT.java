@@ -258,6 +258,13 @@ class SampleAppIT {
         http.newWebSocketBuilder().buildAsync(URI.create(ws), anonymous).get(10, TimeUnit.SECONDS);
         assertThat(anonymous.next()).isEqualTo("close 1008 no X-WEBAUTH-USER");
 
+        // like Grafana Live: the Origin of root_url (the public URL) passes whatever Host the request names
+        Frames fromRootUrl = new Frames();
+        WebSocket viaRootUrl = http.newWebSocketBuilder().header("X-WEBAUTH-USER", "alice").header("Origin", base)
+                .buildAsync(URI.create(ws), fromRootUrl).get(10, TimeUnit.SECONDS);
+        assertThat(fromRootUrl.next()).isEqualTo("{\"type\":\"hello\",\"login\":\"alice\",\"role\":\"Viewer\"}");
+        viaRootUrl.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+
         Frames foreign = new Frames();
         http.newWebSocketBuilder().header("X-WEBAUTH-USER", "bob").header("Origin", "http://evil.example")
                 .buildAsync(URI.create(ws), foreign).get(10, TimeUnit.SECONDS);

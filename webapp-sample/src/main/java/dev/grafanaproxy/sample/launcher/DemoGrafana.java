@@ -52,7 +52,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *     {@code X-WEBAUTH-USER} and echoes every message.</li>
  * </ul>
  * Without {@code X-WEBAUTH-USER} every other route answers 401, and a request whose
- * {@code Origin} does not match its {@code Host} gets 403 (as Grafana's CSRF and Live origin checks).
+ * {@code Origin} does not match its {@code Host} gets 403 (as Grafana's CSRF check); a Live
+ * WebSocket whose {@code Origin} is neither its {@code Host} nor {@link #rootUrl(String) root_url}'s
+ * is closed with 1008 (as Grafana Live's origin check).
  */
 public final class DemoGrafana implements AutoCloseable {
 
@@ -73,6 +75,7 @@ public final class DemoGrafana implements AutoCloseable {
 
     private final Server server;
     private final ServerConnector connector;
+    private volatile URI rootUrl;
 
     private DemoGrafana() {
         QueuedThreadPool pool = new QueuedThreadPool(24, 2);
@@ -90,7 +93,7 @@ public final class DemoGrafana implements AutoCloseable {
         grafana.addServlet(new ServletHolder("stand-in", new StandInServlet()), "/");
         JakartaWebSocketServletContainerInitializer.configure(grafana, (servletContext, container) ->
                 container.addEndpoint(ServerEndpointConfig.Builder.create(LiveEndpoint.class, "/api/live/ws")
-                        .configurator(new LiveHandshake())
+                        .configurator(new LiveHandshake(this))
                         .build()));
         server.setHandler(grafana);
     }
@@ -105,6 +108,15 @@ public final class DemoGrafana implements AutoCloseable {
             throw e;
         }
         return g;
+    }
+
+    /**
+     * Grafana's {@code [server] root_url}: the public URL under the proxy's mount, e.g.
+     * {@code http://localhost:8080/grafana/}. Like Grafana, Live accepts a WebSocket whose
+     * {@code Origin} is this URL's origin (or the request's own {@code Host}).
+     */
+    public void rootUrl(String url) {
+        this.rootUrl = URI.create(url);
     }
 
     /** What grafana-proxy's {@code grafana.url} is set to, e.g. {@code http://127.0.0.1:41234}. */
@@ -150,8 +162,8 @@ public final class DemoGrafana implements AutoCloseable {
     }
 
     /**
-     * Grafana's CSRF and Live origin check: a request that carries {@code Origin} must come from
-     * the host it is addressed to. grafana-proxy passes the browser's {@code Host} on
+     * Grafana's CSRF check: a request that carries {@code Origin} must come from the host it is
+     * addressed to. grafana-proxy passes the browser's {@code Host} on
      * ({@code proxy.preserve_host=true}), which is what makes this pass.
      */
     static boolean originAllowed(String origin, String host) {
@@ -324,8 +336,31 @@ public final class DemoGrafana implements AutoCloseable {
         }
     }
 
+    /**
+     * Grafana Live's origin check: no {@code Origin}, or one equal to {@code root_url}'s scheme,
+     * host and port, or to the request's {@code Host}.
+     */
+    static boolean liveOriginAllowed(String origin, String host, URI rootUrl) {
+        if (originAllowed(origin, host)) {
+            return true;
+        }
+        try {
+            URI o = URI.create(origin);
+            return rootUrl != null && o.getScheme() != null && o.getScheme().equalsIgnoreCase(rootUrl.getScheme())
+                    && o.getRawAuthority() != null && o.getRawAuthority().equalsIgnoreCase(rootUrl.getRawAuthority());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Reads the identity and origin check of the upgrade request into the session's properties. */
     public static final class LiveHandshake extends ServerEndpointConfig.Configurator {
+        private final DemoGrafana grafana;
+
+        LiveHandshake(DemoGrafana grafana) {
+            this.grafana = grafana;
+        }
+
         @Override
         public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
             Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -336,7 +371,8 @@ public final class DemoGrafana implements AutoCloseable {
             };
             Identity identity = Identity.from(header);
             config.getUserProperties().put("identity", identity);
-            config.getUserProperties().put("originAllowed", originAllowed(header.apply("Origin"), header.apply("Host")));
+            config.getUserProperties().put("originAllowed",
+                    liveOriginAllowed(header.apply("Origin"), header.apply("Host"), grafana.rootUrl));
         }
     }
 

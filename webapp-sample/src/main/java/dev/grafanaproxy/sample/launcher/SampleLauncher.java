@@ -183,6 +183,9 @@ public final class SampleLauncher implements AutoCloseable {
         XmlConfiguration xml = new XmlConfiguration(ResourceFactory.of(server).newResource(options.jettyContextXml()));
         xml.getProperties().put("jetty.webapps", options.grafanaWar().getParent().toString());
         xml.configure(proxy);
+        if (standIn != null) {
+            standIn.rootUrl(baseUri() + "grafana/"); // what [server] root_url would be
+        }
         proxyParameters.put("grafana.url", standIn != null ? standIn.baseUrl() : options.grafanaUrl());
         proxyParameters.put("jwt.jwk_set_url", "http://" + loopbackOr(options.host()) + ":" + connector.getLocalPort()
                 + "/.well-known/jwks.json");
