@@ -27,6 +27,12 @@ public enum ConfigKey {
     GRAFANA_ORG_HEADER("grafana.org_header", "X-Grafana-Org-Id"),
     GRAFANA_JWT_HEADER("grafana.jwt_header", "X-JWT-Assertion"),
 
+    // grafana.auth_mode=jwt: where the token for Grafana's [auth.jwt] comes from
+    GRAFANA_JWT_SOURCE("grafana.jwt_source", "mint"),
+    GRAFANA_JWT_TTL("grafana.jwt_ttl", "5m"),
+    GRAFANA_JWT_SIGNING_KEY_FILE("grafana.jwt_signing_key_file", null),
+    GRAFANA_JWT_CACHE_TTL("grafana.jwt_cache_ttl", "1m"),
+
     JWT_COOKIE_NAME("jwt.cookie_name", null),
     JWT_HEADER_NAME("jwt.header_name", "Authorization"),
     JWT_URL_LOGIN("jwt.url_login", "false"),

@@ -30,6 +30,10 @@ public final class ProxyConfig {
             "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
             "ES256", "ES384", "ES512", "EdDSA", "Ed25519");
 
+    /** Bounds of {@code grafana.jwt_ttl}: a minted token is meant to be short-lived. */
+    public static final Duration MIN_GRAFANA_JWT_TTL = Duration.ofSeconds(1);
+    public static final Duration MAX_GRAFANA_JWT_TTL = Duration.ofHours(24);
+
     /** Which identity goes in {@code grafana.header_name}. */
     public enum HeaderProperty { USERNAME, EMAIL }
 
@@ -44,6 +48,12 @@ public final class ProxyConfig {
     private final boolean headersEncoded;
     private final String orgHeader;
     private final String grafanaJwtHeader;
+
+    // grafana.auth_mode=jwt
+    private final JwtSource jwtSource;
+    private final Duration jwtTtl;
+    private final String jwtSigningKeyFile;
+    private final Duration jwtCacheTtl;
 
     private final String cookieName;
     private final String tokenHeaderName;
@@ -95,6 +105,11 @@ public final class ProxyConfig {
         headersEncoded = p.bool(ConfigKey.GRAFANA_HEADERS_ENCODED);
         orgHeader = p.headerName(ConfigKey.GRAFANA_ORG_HEADER, true);
         grafanaJwtHeader = p.headerName(ConfigKey.GRAFANA_JWT_HEADER, true);
+
+        jwtSource = p.oneOf(ConfigKey.GRAFANA_JWT_SOURCE, JwtSource.class);
+        jwtTtl = p.durationBetween(ConfigKey.GRAFANA_JWT_TTL, MIN_GRAFANA_JWT_TTL, MAX_GRAFANA_JWT_TTL);
+        jwtSigningKeyFile = p.text(ConfigKey.GRAFANA_JWT_SIGNING_KEY_FILE);
+        jwtCacheTtl = p.durationBetween(ConfigKey.GRAFANA_JWT_CACHE_TTL, Duration.ofSeconds(1), MAX_GRAFANA_JWT_TTL);
 
         cookieName = p.token(ConfigKey.JWT_COOKIE_NAME);
         tokenHeaderName = p.headerName(ConfigKey.JWT_HEADER_NAME, false);
@@ -173,6 +188,21 @@ public final class ProxyConfig {
     public boolean headersEncoded() { return headersEncoded; }
     public String orgHeader() { return orgHeader; }
     public String grafanaJwtHeader() { return grafanaJwtHeader; }
+
+    // --- grafana.auth_mode=jwt -------------------------------------------------------------
+
+    /** {@code grafana.jwt_source}: mint a token for Grafana, or forward the app's. */
+    public JwtSource jwtSource() { return jwtSource; }
+    /** {@code grafana.jwt_ttl}: lifetime of a minted token. */
+    public Duration jwtTtl() { return jwtTtl; }
+    /** {@code grafana.jwt_signing_key_file}: PEM private key that signs minted tokens, or {@code null} for a generated key. */
+    public String jwtSigningKeyFile() { return jwtSigningKeyFile; }
+    /**
+     * {@code grafana.jwt_cache_ttl}: how long Grafana may keep the proxy's JWKS (its {@code
+     * Cache-Control: max-age}); a new signing key is published this long (plus {@code reload_interval})
+     * before it signs.
+     */
+    public Duration jwtCacheTtl() { return jwtCacheTtl; }
 
     /**
      * Every header name that carries identity towards Grafana. Clients may never send these
@@ -433,6 +463,14 @@ public final class ProxyConfig {
             }
             if (positive && d.isZero()) {
                 throw bad(k, "expected a duration greater than zero");
+            }
+            return d;
+        }
+
+        Duration durationBetween(ConfigKey k, Duration min, Duration max) {
+            Duration d = duration(k, false);
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw bad(k, "expected a duration from " + Durations.format(min) + " to " + Durations.format(max));
             }
             return d;
         }

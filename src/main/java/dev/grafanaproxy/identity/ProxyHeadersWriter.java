@@ -1,6 +1,7 @@
 package dev.grafanaproxy.identity;
 
 import dev.grafanaproxy.config.ProxyConfig;
+import dev.grafanaproxy.token.VerifiedToken;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,12 @@ public final class ProxyHeadersWriter implements IdentityWriter {
         this.encoded = config.headersEncoded();
     }
 
-    /** @throws IllegalArgumentException when the identity lacks what {@code grafana.header_property} names */
     @Override
+    public IdentityHeaders write(Identity identity, VerifiedToken token) {
+        return write(identity);
+    }
+
+    /** @throws IllegalArgumentException when the identity lacks what {@code grafana.header_property} names */
     public IdentityHeaders write(Identity identity) {
         String user = headerIsEmail ? identity.email() : identity.login();
         if (user == null) {

@@ -250,14 +250,23 @@ public class ProxyServlet extends HttpServlet {
             upstream.setHeader("Host", clientHost);
         }
         StringBuilder forwardedFor = new StringBuilder();
+        String last = null;
         Enumeration<String> prior = request.getHeaders("X-Forwarded-For");
         while (prior != null && prior.hasMoreElements()) {
-            String v = prior.nextElement().trim();
-            if (!v.isEmpty()) {
-                forwardedFor.append(v).append(", ");
+            for (String hop : prior.nextElement().split(",")) {
+                String v = hop.trim();
+                if (!v.isEmpty()) {
+                    forwardedFor.append(forwardedFor.length() == 0 ? "" : ", ").append(v);
+                    last = v;
+                }
             }
         }
-        forwardedFor.append(request.getRemoteAddr());
+        // a container that already resolved the client from X-Forwarded-For (Jetty's forwarded
+        // module) reports that address as the remote one: don't list it twice
+        String client = request.getRemoteAddr();
+        if (!client.equals(last)) {
+            forwardedFor.append(forwardedFor.length() == 0 ? "" : ", ").append(client);
+        }
         upstream.setHeader("X-Forwarded-For", forwardedFor.toString());
         upstream.setHeader("X-Forwarded-Proto", request.getScheme());
         upstream.setHeader("X-Forwarded-Host", RequestPaths.publicAuthority(request));

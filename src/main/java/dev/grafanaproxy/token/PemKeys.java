@@ -5,12 +5,21 @@ import com.nimbusds.jose.util.X509CertUtils;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
+import java.security.spec.ECPrivateKeySpec;
 import java.security.spec.ECPublicKeySpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.RSAPrivateCrtKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import javax.crypto.KeyAgreement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -25,8 +34,11 @@ import java.util.regex.Pattern;
  * and {@code PRIVATE KEY} (PKCS#8), of which only the public half is kept. Nimbus' own PEM reader
  * needs BouncyCastle, which this WAR does not ship; the JDK handles PKIX and certificates, and the
  * other forms are a few fixed DER structures, read by {@link Der} below.
+ *
+ * <p>{@link #parsePrivate} reads the private forms whole, for the key that signs the tokens the
+ * proxy mints for Grafana ({@code grafana.jwt_signing_key_file}).
  */
-final class PemKeys {
+public final class PemKeys {
     private static final Pattern BLOCK = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----", Pattern.DOTALL);
 
@@ -37,7 +49,99 @@ final class PemKeys {
     record Result(PublicKey key, String form, boolean fromPrivateKey) {
     }
 
+    /**
+     * A private key read from PEM with its public half.
+     *
+     * @param form what the file held, e.g. {@code PKCS#8 private key}, for log lines
+     */
+    public record PrivatePem(PrivateKey privateKey, PublicKey publicKey, String form) {
+        @Override
+        public String toString() {
+            return "PrivatePem[" + form + ", " + publicKey.getAlgorithm() + "]"; // never the key material
+        }
+    }
+
     private PemKeys() {
+    }
+
+    /**
+     * Reads one RSA or EC private key with its public half: {@code PRIVATE KEY} (PKCS#8), {@code RSA
+     * PRIVATE KEY} (PKCS#1) or {@code EC PRIVATE KEY} (SEC1, optionally after an {@code EC
+     * PARAMETERS} block). When an EC key comes without its public point (the JDK's own PKCS#8
+     * encoding leaves it out), the point is derived from the private scalar.
+     *
+     * @throws IllegalArgumentException with a message fit for a start-up error (no key material)
+     */
+    public static PrivatePem parsePrivate(String pem) {
+        List<String[]> blocks = new ArrayList<>();
+        Matcher m = BLOCK.matcher(pem);
+        while (m.find()) {
+            if (!m.group(1).equals("EC PARAMETERS")) {
+                blocks.add(new String[] {m.group(1), m.group(2)});
+            }
+        }
+        if (blocks.isEmpty()) {
+            throw new IllegalArgumentException("holds no PEM block (-----BEGIN ...-----)");
+        }
+        if (blocks.size() > 1) {
+            throw new IllegalArgumentException("holds " + blocks.size() + " PEM blocks; give exactly one private key");
+        }
+        String type = blocks.get(0)[0];
+        String body = blocks.get(0)[1];
+        if (body.contains("Proc-Type:") || type.contains("ENCRYPTED")) {
+            throw new IllegalArgumentException("holds an encrypted private key; store it unencrypted "
+                    + "(openssl pkey -in encrypted.pem -out key.pem) and protect the file with its permissions");
+        }
+        if (type.equals("PUBLIC KEY") || type.equals("RSA PUBLIC KEY") || type.equals("CERTIFICATE")) {
+            throw new IllegalArgumentException("holds a " + type + " block; a signing key needs the private key "
+                    + "(PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(body.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the " + type + " block is not valid base64");
+        }
+        try {
+            switch (type) {
+                case "PRIVATE KEY":
+                    return pkcs8Private(der);
+                case "RSA PRIVATE KEY":
+                    return rsaPkcs1PrivatePem(der);
+                case "EC PRIVATE KEY": {
+                    Sec1 k = Sec1.read(der, null);
+                    return k.toPem("SEC1 EC private key");
+                }
+                default:
+                    throw new IllegalArgumentException("holds a " + type + " block; expected PRIVATE KEY, "
+                            + "RSA PRIVATE KEY or EC PRIVATE KEY");
+            }
+        } catch (GeneralSecurityException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("the " + type + " block is not a valid RSA or EC private key");
+        }
+    }
+
+    private static PrivatePem pkcs8Private(byte[] der) throws GeneralSecurityException {
+        List<Der> seq = Der.read(der).children();
+        List<Der> algId = seq.get(1).children();
+        String oid = algId.get(0).oid();
+        if (oid.equals(OID_RSA)) {
+            RSAPrivateCrtKey priv = (RSAPrivateCrtKey) KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+            return new PrivatePem(priv, rsa(priv.getModulus(), priv.getPublicExponent()), "PKCS#8 private key");
+        }
+        if (oid.equals(OID_EC)) {
+            return Sec1.read(seq.get(2).content(), algId.size() > 1 ? algId.get(1).oid() : null).toPem("PKCS#8 private key");
+        }
+        throw new IllegalArgumentException("holds a private key of another type (OID " + oid + "); expected RSA or EC");
+    }
+
+    /** RSAPrivateKey ::= SEQUENCE { version, n, e, d, p, q, dP, dQ, qInv } */
+    private static PrivatePem rsaPkcs1PrivatePem(byte[] der) throws GeneralSecurityException {
+        List<Der> f = Der.read(der).children();
+        RSAPrivateCrtKeySpec spec = new RSAPrivateCrtKeySpec(f.get(1).integer(), f.get(2).integer(), f.get(3).integer(),
+                f.get(4).integer(), f.get(5).integer(), f.get(6).integer(), f.get(7).integer(), f.get(8).integer());
+        PrivateKey priv = KeyFactory.getInstance("RSA").generatePrivate(spec);
+        return new PrivatePem(priv, rsa(spec.getModulus(), spec.getPublicExponent()), "PKCS#1 RSA private key");
     }
 
     /** @throws IllegalArgumentException with a message fit for a start-up error (no key material) */
@@ -147,29 +251,98 @@ final class PemKeys {
      * arithmetic the JDK does not expose.
      */
     private static PublicKey sec1(byte[] der, String curveOid) throws GeneralSecurityException {
-        byte[] point = null;
-        for (Der field : Der.read(der).children()) {
-            if (field.tag() == 0xA0) {
-                curveOid = Der.read(field.content()).oid();
-            } else if (field.tag() == 0xA1) {
-                point = Der.read(field.content()).bitString();
-            }
-        }
-        Curve curve = Curve.forOID(curveOid);
-        if (curve == null || Algorithms.forCurve(curve) == null) {
-            throw new IllegalArgumentException("holds an EC key on an unsupported or unnamed curve; expected P-256, P-384 or P-521");
-        }
-        if (point == null) {
+        Sec1 k = Sec1.read(der, curveOid);
+        if (k.point() == null) {
             throw new IllegalArgumentException("holds an EC private key without its public key; export the public key "
                     + "with openssl ec -pubout and use that");
         }
-        int size = (curve.toECParameterSpec().getCurve().getField().getFieldSize() + 7) / 8;
-        if (point.length != 1 + 2 * size || point[0] != 0x04) {
-            throw new IllegalArgumentException("holds an EC public key that is not an uncompressed point");
+        return k.publicKey();
+    }
+
+    /** The fields of an RFC 5915 ECPrivateKey on a supported named curve; {@code point} may be absent. */
+    private record Sec1(Curve curve, BigInteger scalar, byte[] point) {
+
+        static Sec1 read(byte[] der, String curveOid) {
+            List<Der> fields = Der.read(der).children();
+            BigInteger scalar = new BigInteger(1, fields.get(1).expectTag(0x04).content());
+            byte[] point = null;
+            for (Der field : fields) {
+                if (field.tag() == 0xA0) {
+                    curveOid = Der.read(field.content()).oid();
+                } else if (field.tag() == 0xA1) {
+                    point = Der.read(field.content()).bitString();
+                }
+            }
+            Curve curve = curveOid == null ? null : Curve.forOID(curveOid);
+            if (curve == null || Algorithms.forCurve(curve) == null) {
+                throw new IllegalArgumentException("holds an EC key on an unsupported or unnamed curve; expected P-256, P-384 or P-521");
+            }
+            return new Sec1(curve, scalar, point);
         }
-        BigInteger x = new BigInteger(1, Arrays.copyOfRange(point, 1, 1 + size));
-        BigInteger y = new BigInteger(1, Arrays.copyOfRange(point, 1 + size, point.length));
-        return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(new ECPoint(x, y), curve.toECParameterSpec()));
+
+        private int size() {
+            return (curve.toECParameterSpec().getCurve().getField().getFieldSize() + 7) / 8;
+        }
+
+        PublicKey publicKey() throws GeneralSecurityException {
+            int size = size();
+            if (point.length != 1 + 2 * size || point[0] != 0x04) {
+                throw new IllegalArgumentException("holds an EC public key that is not an uncompressed point");
+            }
+            BigInteger x = new BigInteger(1, Arrays.copyOfRange(point, 1, 1 + size));
+            BigInteger y = new BigInteger(1, Arrays.copyOfRange(point, 1 + size, point.length));
+            return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(new ECPoint(x, y), curve.toECParameterSpec()));
+        }
+
+        PrivatePem toPem(String form) throws GeneralSecurityException {
+            ECParameterSpec params = curve.toECParameterSpec();
+            ECPrivateKey priv = (ECPrivateKey) KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(scalar, params));
+            PublicKey pub = point != null ? publicKey() : derivePublic(priv, params);
+            if (!matches(priv, pub)) {
+                throw new IllegalArgumentException("holds an EC private key whose public key does not match it");
+            }
+            return new PrivatePem(priv, pub, form);
+        }
+
+        /**
+         * d·G without EC arithmetic of our own: ECDH of the private key with the generator yields the
+         * x-coordinate; y follows from the curve equation (all three NIST primes are 3 mod 4, so the
+         * square root is one exponentiation), and of the two roots the one that verifies a test
+         * signature is the public key.
+         */
+        private static PublicKey derivePublic(ECPrivateKey priv, ECParameterSpec params) throws GeneralSecurityException {
+            KeyFactory kf = KeyFactory.getInstance("EC");
+            KeyAgreement ecdh = KeyAgreement.getInstance("ECDH");
+            ecdh.init(priv);
+            ecdh.doPhase(kf.generatePublic(new ECPublicKeySpec(params.getGenerator(), params)), true);
+            BigInteger x = new BigInteger(1, ecdh.generateSecret());
+            java.security.spec.EllipticCurve c = params.getCurve();
+            BigInteger p = ((java.security.spec.ECFieldFp) c.getField()).getP();
+            BigInteger rhs = x.pow(3).add(c.getA().multiply(x)).add(c.getB()).mod(p);
+            BigInteger y = rhs.modPow(p.add(BigInteger.ONE).shiftRight(2), p);
+            if (!y.multiply(y).mod(p).equals(rhs)) {
+                throw new IllegalArgumentException("holds an EC private key whose public point cannot be derived");
+            }
+            for (BigInteger candidate : List.of(y, p.subtract(y))) {
+                PublicKey pub = kf.generatePublic(new ECPublicKeySpec(new ECPoint(x, candidate), params));
+                if (matches(priv, pub)) {
+                    return pub;
+                }
+            }
+            throw new IllegalArgumentException("holds an EC private key whose public point cannot be derived");
+        }
+
+        private static boolean matches(PrivateKey priv, PublicKey pub) throws GeneralSecurityException {
+            byte[] probe = "grafana-proxy key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(priv);
+            s.update(probe);
+            byte[] sig = s.sign();
+            Signature v = Signature.getInstance("SHA256withECDSA");
+            v.initVerify(pub);
+            v.update(probe);
+            return v.verify(sig);
+        }
     }
 
     /** One DER TLV: just enough of X.690 to walk the fixed key structures above. */
@@ -250,6 +423,11 @@ final class PemKeys {
             if (tag != t) {
                 throw new IndexOutOfBoundsException("unexpected DER tag");
             }
+        }
+
+        Der expectTag(int t) {
+            expect(t);
+            return this;
         }
     }
 }

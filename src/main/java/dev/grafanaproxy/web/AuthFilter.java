@@ -1,5 +1,6 @@
 package dev.grafanaproxy.web;
 
+import dev.grafanaproxy.config.ConfigException;
 import dev.grafanaproxy.config.ConfigHolder;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.Identity;
@@ -32,13 +33,17 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Decides who may pass to Grafana. Public paths pass with no identity. Every other request needs
+ * Decides who may pass to Grafana. The proxy's own endpoints (health, and the JWKS of the keys that
+ * sign tokens for Grafana, {@link JwksEndpoint}) are answered here and never forwarded. Public paths
+ * pass with no identity. Every other request needs
  * the app's session JWT (cookie first, then {@code Authorization: Bearer}, then, with
  * {@code jwt.url_login}, a one-time {@code ?auth_token=}); it is verified, its claims are mapped to
- * a Grafana identity, and the identity headers are stored as an {@link IdentityHeaders} request
- * attribute, which the proxy writes onto the upstream request after removing every client-sent
- * header of those names. Anything else is answered here: 302 to the login page, 401 or 403.
- * The reason for a refusal is logged once, at INFO, with the subject when known, never the token.
+ * a Grafana identity, and the {@link dev.grafanaproxy.identity.IdentityWriter} the configuration
+ * chose (proxy headers, a minted JWT or the forwarded app JWT) renders it as headers, stored as an
+ * {@link IdentityHeaders} request attribute, which the proxy writes onto the upstream request after
+ * removing every client-sent header of those names. Anything else is answered here: 302 to the
+ * login page, 401 or 403. The reason for a refusal is logged once, at INFO, with the subject when
+ * known, never the token.
  */
 public class AuthFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
@@ -64,14 +69,23 @@ public class AuthFilter implements Filter {
         metrics.keyGauges(() -> policy.verifier.keySourceStatus().fetches(),
                 () -> policy.verifier.keySourceStatus().failures(),
                 () -> policy.verifier.keySourceStatus().keys());
-        if (initialConfig != null) {
-            policy = new AuthPolicy(initialConfig);
-            return;
+        try {
+            if (initialConfig != null) {
+                policy = new AuthPolicy(initialConfig, null);
+                return;
+            }
+            holder = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
+            policy = new AuthPolicy(holder.current(), null);
+        } catch (ConfigException e) {
+            // key files and expressions are checked here, after the listener: report them the same way
+            String context = filterConfig.getServletContext().getContextPath();
+            LOG.error("grafana-proxy configuration error, {} will not start: {}", context.isEmpty() ? "/" : context,
+                    e.getMessage());
+            throw e;
         }
-        holder = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
-        policy = new AuthPolicy(holder.current());
         participant = next -> {
-            AuthPolicy prepared = new AuthPolicy(next);
+            // the identity writer carries over what must outlive a reload (the Grafana signing keys)
+            AuthPolicy prepared = new AuthPolicy(next, policy);
             return new ConfigHolder.Transition() {
                 @Override
                 public void commit() {
@@ -112,6 +126,10 @@ public class AuthFilter implements Filter {
             health.answer(policy, holder == null ? 0 : holder.generation(), RequestPaths.mount(request), response);
             return;
         }
+        if (JwksEndpoint.matches(path)) {
+            policy.jwks.answer(request, response);
+            return;
+        }
         String metricsPath = policy.config.metricsPath();
         if (metricsPath != null && metricsPath.equals(path)) {
             PrometheusEndpoint.answer(policy.config, metrics, request, response);
@@ -149,7 +167,7 @@ public class AuthFilter implements Filter {
             return;
         }
         metrics.auth("valid", null);
-        forward(policy, request, response, chain, policy.writer.write(identity), identity, start);
+        forward(policy, request, response, chain, policy.writer.write(identity, token), identity, start);
     }
 
     /** Counts requests that carry identity headers of their own; the proxy strips them either way. */

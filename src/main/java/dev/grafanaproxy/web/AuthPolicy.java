@@ -3,7 +3,7 @@ package dev.grafanaproxy.web;
 import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.IdentityMapper;
 import dev.grafanaproxy.identity.IdentityWriter;
-import dev.grafanaproxy.identity.ProxyHeadersWriter;
+import dev.grafanaproxy.identity.IdentityWriters;
 import dev.grafanaproxy.token.TokenExtractor;
 import dev.grafanaproxy.token.TokenVerifier;
 import dev.grafanaproxy.token.TokenVerifiers;
@@ -11,7 +11,8 @@ import dev.grafanaproxy.token.TokenVerifiers;
 /**
  * Everything the auth filter derives from one configuration, built together so a reload swaps it
  * in one step: which paths are public, where the token is found, how it is verified, how claims
- * become an identity and how that identity is written for Grafana.
+ * become an identity and how that identity is written for Grafana (with the JWKS of the keys that
+ * sign for Grafana, when the proxy mints tokens).
  */
 final class AuthPolicy implements AutoCloseable {
     final ProxyConfig config;
@@ -20,23 +21,30 @@ final class AuthPolicy implements AutoCloseable {
     final TokenVerifier verifier;
     final IdentityMapper mapper;
     final IdentityWriter writer;
+    final JwksEndpoint jwks;
     final AuthAnswers answers;
     final AuditLog audit;
 
-    /** @throws dev.grafanaproxy.config.ConfigException when the configuration cannot be used */
-    AuthPolicy(ProxyConfig config) {
+    /**
+     * @param previous the policy this one replaces on a reload, or {@code null} at start-up: its
+     *                 identity writer hands over the Grafana signing keys
+     * @throws dev.grafanaproxy.config.ConfigException when the configuration cannot be used
+     */
+    AuthPolicy(ProxyConfig config, AuthPolicy previous) {
         this.config = config;
         this.publicPaths = new PublicPaths(config.publicPaths());
         this.extractor = new TokenExtractor(config);
         this.mapper = new IdentityMapper(config);
-        this.writer = new ProxyHeadersWriter(config);
         this.answers = new AuthAnswers(config);
         this.audit = new AuditLog(config);
+        this.writer = IdentityWriters.create(config, previous == null ? null : previous.writer);
+        this.jwks = new JwksEndpoint(writer);
         this.verifier = TokenVerifiers.create(config); // last: the only part holding resources
     }
 
     @Override
     public void close() {
         verifier.close();
+        writer.close();
     }
 }

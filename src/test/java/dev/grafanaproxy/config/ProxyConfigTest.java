@@ -63,6 +63,10 @@ class ProxyConfigTest {
         CONTRACT_DEFAULTS.put("grafana.headers_encoded", "false");
         CONTRACT_DEFAULTS.put("grafana.org_header", "X-Grafana-Org-Id");
         CONTRACT_DEFAULTS.put("grafana.jwt_header", "X-JWT-Assertion");
+        CONTRACT_DEFAULTS.put("grafana.jwt_source", "mint");
+        CONTRACT_DEFAULTS.put("grafana.jwt_ttl", "5m");
+        CONTRACT_DEFAULTS.put("grafana.jwt_signing_key_file", null);
+        CONTRACT_DEFAULTS.put("grafana.jwt_cache_ttl", "1m");
         CONTRACT_DEFAULTS.put("jwt.cookie_name", null);
         CONTRACT_DEFAULTS.put("jwt.header_name", "Authorization");
         CONTRACT_DEFAULTS.put("jwt.url_login", "false");
@@ -122,6 +126,10 @@ class ProxyConfigTest {
             assertThat(c.headersEncoded()).isFalse();
             assertThat(c.orgHeader()).isEqualTo("X-Grafana-Org-Id");
             assertThat(c.grafanaJwtHeader()).isEqualTo("X-JWT-Assertion");
+            assertThat(c.jwtSource()).isEqualTo(JwtSource.MINT);
+            assertThat(c.jwtTtl()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(c.jwtSigningKeyFile()).isNull();
+            assertThat(c.jwtCacheTtl()).isEqualTo(Duration.ofMinutes(1));
             assertThat(c.cookieName()).isNull();
             assertThat(c.tokenHeaderName()).isEqualTo("Authorization");
             assertThat(c.urlLogin()).isFalse();
@@ -181,6 +189,10 @@ class ProxyConfigTest {
                     .set("grafana.headers_encoded", "true")
                     .set("grafana.org_header", "X-Org")
                     .set("grafana.jwt_header", "X-Token")
+                    .set("grafana.jwt_source", "Forward")
+                    .set("grafana.jwt_ttl", "90s")
+                    .set("grafana.jwt_signing_key_file", " /etc/grafana-proxy/signing-key.pem ")
+                    .set("grafana.jwt_cache_ttl", "30s")
                     .set("jwt.cookie_name", "app_session")
                     .set("jwt.header_name", "X-Auth")
                     .set("jwt.url_login", "true")
@@ -214,6 +226,10 @@ class ProxyConfigTest {
             assertThat(c.headersEncoded()).isTrue();
             assertThat(c.orgHeader()).isEqualTo("X-Org");
             assertThat(c.grafanaJwtHeader()).isEqualTo("X-Token");
+            assertThat(c.jwtSource()).isEqualTo(JwtSource.FORWARD);
+            assertThat(c.jwtTtl()).isEqualTo(Duration.ofSeconds(90));
+            assertThat(c.jwtSigningKeyFile()).isEqualTo("/etc/grafana-proxy/signing-key.pem");
+            assertThat(c.jwtCacheTtl()).isEqualTo(Duration.ofSeconds(30));
             assertThat(c.cookieName()).isEqualTo("app_session");
             assertThat(c.tokenHeaderName()).isEqualTo("X-Auth");
             assertThat(c.urlLogin()).isTrue();
@@ -354,6 +370,28 @@ class ProxyConfigTest {
         void unknownAuthMode() {
             assertThat(error("grafana.auth_mode", "grafana.auth_mode", "oauth"))
                     .hasMessage("grafana.auth_mode: \"oauth\" is invalid: expected one of proxy, jwt");
+        }
+
+        @Test
+        void unknownJwtSource() {
+            assertThat(error("grafana.jwt_source", "grafana.jwt_source", "copy"))
+                    .hasMessage("grafana.jwt_source: \"copy\" is invalid: expected one of mint, forward");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"0", "999ms", "25h", "soon"})
+        void grafanaJwtTtlIsShortButNotZero(String value) {
+            String expected = value.equals("soon") ? "expected a duration such as 500ms, 5s, 60m or 1h"
+                    : "expected a duration from 1s to 24h";
+            assertThat(error("grafana.jwt_ttl", "grafana.jwt_ttl", value)).hasMessage(invalid("grafana.jwt_ttl", value, expected));
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"0", "500ms", "2d"})
+        void grafanaJwtCacheTtlIsAtLeastASecond(String value) {
+            // Grafana caches a JWKS sent with max-age=0 for 24 hours, so 0 is refused rather than passed on
+            assertThat(error("grafana.jwt_cache_ttl", "grafana.jwt_cache_ttl", value))
+                    .hasMessage(invalid("grafana.jwt_cache_ttl", value, "expected a duration from 1s to 24h"));
         }
 
         @Test

@@ -29,7 +29,9 @@ class ConfAndReadmeTest {
             ConfFiles.PROPERTIES,       // DistributionIT.thePropertiesFileFromConfNamedByTheEnvironment
             ConfFiles.PROPERTIES_HS256, // DistributionIT.theHs256PropertiesFileWithTheSecretFromTheEnvironment
             ConfFiles.NGINX,            // ScaleOutIT
-            ConfFiles.GRAFANA_INI);     // Smoke.assertIdentity: the headers Grafana is told to read
+            ConfFiles.GRAFANA_INI,      // Smoke.assertIdentity: the headers Grafana is told to read
+            ConfFiles.GRAFANA_JWT_MINT_INI,     // JwtModeIT, JwtKeyRotationIT: the [auth.jwt] the stand-in plays
+            ConfFiles.GRAFANA_JWT_FORWARD_INI); // JwtForwardIT: likewise
 
     @Test
     void confHoldsExactlyTheFilesTheTestsUse() throws IOException {

@@ -26,7 +26,12 @@ final class E2E implements AutoCloseable {
     private final Map<Containers, ServletContainer> servers = new EnumMap<>(Containers.class);
 
     E2E(Consumer<Map<String, String>> params) throws Exception {
-        this.grafana = new GrafanaStandIn().start();
+        this(params, new GrafanaStandIn().start());
+    }
+
+    /** With a stand-in of the caller's (closed by {@link #close()} too). */
+    E2E(Consumer<Map<String, String>> params, GrafanaStandIn grafana) {
+        this.grafana = grafana;
         this.params = params;
     }
 

@@ -28,6 +28,10 @@ public final class ConfFiles {
     public static final String NGINX = "nginx/grafana-proxy.conf";
     /** The Grafana side. */
     public static final String GRAFANA_INI = "grafana.ini";
+    /** The Grafana side with {@code grafana.auth_mode=jwt}, {@code grafana.jwt_source=mint}: its {@code [auth.jwt]}. */
+    public static final String GRAFANA_JWT_MINT_INI = "grafana-jwt-mint.ini";
+    /** The Grafana side with {@code grafana.auth_mode=jwt}, {@code grafana.jwt_source=forward}: its {@code [auth.jwt]}. */
+    public static final String GRAFANA_JWT_FORWARD_INI = "grafana-jwt-forward.ini";
 
     /** Example value in {@code conf/}: where the proxy reaches Grafana. */
     public static final String GRAFANA_URL = "http://127.0.0.1:3000";

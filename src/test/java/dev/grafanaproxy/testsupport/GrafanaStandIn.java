@@ -95,6 +95,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *     ({@link #route(String, Route)})</td></tr>
  * </table>
  *
+ * <p><b>Grafana's {@code [auth.jwt]}</b> (opt-in, {@link #authJwt(GrafanaJwtAuth)}): every request's
+ * JWT header is verified as Grafana does (see {@link GrafanaJwtAuth}) before any route; a token that
+ * fails gets Grafana's {@code 401 {"message":"Failed to verify JWT"}}, and {@code /api/user} answers
+ * with the user the token signs in (401 without one). The attempts are in {@link GrafanaJwtAuth#results()}.
+ *
  * <p>Typical use: {@code try (GrafanaStandIn grafana = new GrafanaStandIn().start()) { ... }}.
  * Thread-safe; {@link #stop()} and {@link #start()} may alternate to simulate Grafana going down
  * and coming back on the same port.
@@ -172,6 +177,7 @@ public final class GrafanaStandIn implements AutoCloseable {
     private final Map<Connection, Long> openConnections = new ConcurrentHashMap<>();
     private final Set<Callback> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Route> customRoutes = new ConcurrentHashMap<>();
+    private volatile GrafanaJwtAuth jwtAuth;
     private volatile long idleTimeoutMs = 30_000;
 
     /** Creates a stand-in, not yet started: {@code new GrafanaStandIn().start()}. */
@@ -413,6 +419,21 @@ public final class GrafanaStandIn implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Plays Grafana's {@code [auth.jwt]} from now on with these settings; {@code null} turns it off.
+     *
+     * @return {@code auth}, to read its results
+     */
+    public GrafanaJwtAuth authJwt(GrafanaJwtAuth auth) {
+        this.jwtAuth = auth;
+        return auth;
+    }
+
+    /** The {@code [auth.jwt]} being played, or {@code null}. */
+    public GrafanaJwtAuth authJwt() {
+        return jwtAuth;
+    }
+
     /** Removes every custom route. */
     public void clearRoutes() {
         customRoutes.clear();
@@ -585,6 +606,23 @@ public final class GrafanaStandIn implements AutoCloseable {
     private void dispatch(ReceivedRequest r, Request request, Response response, Callback callback) throws Exception {
         String path = r.routePath();
         Map<String, String> q = queryParams(r.rawQuery());
+        GrafanaJwtAuth auth = jwtAuth;
+        if (auth != null) {
+            GrafanaJwtAuth.Result result = auth.authenticate(r);
+            if (result.error() != null) {
+                String message = result.error().startsWith("missing") ? "Missing mandatory claim in JWT" : "Failed to verify JWT";
+                respondJson(response, callback, 401, Map.of("message", message));
+                return;
+            }
+            if (path.equals("/api/user")) {
+                if (result.user() == null) {
+                    respondJson(response, callback, 401, Map.of("message", "Unauthorized"));
+                } else {
+                    respondJson(response, callback, 200, result.user().toJson());
+                }
+                return;
+            }
+        }
         for (Map.Entry<String, Route> e : customRoutes.entrySet()) {
             String p = e.getKey();
             boolean match = p.endsWith("/*") ? path.startsWith(p.substring(0, p.length() - 1)) || path.equals(p.substring(0, p.length() - 2)) : path.equals(p);
