@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grafanaproxy.config.ConfigKey;
+import dev.grafanaproxy.testsupport.ConfFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class ComposeFileTest {
 
-    private static final Path ROOT = ConfFiles.ROOT;
-    private static final Path SAMPLE = ConfFiles.SAMPLE;
+    private static final Path ROOT = ContextParams.ROOT;
+    private static final Path SAMPLE = ContextParams.SAMPLE;
     private static final Pattern ENV = Pattern.compile("^\\s+((?:GF|GRAFANA_PROXY)_[A-Z0-9_]+): (.*)$");
     private static final Pattern VOLUME = Pattern.compile("^\\s+- (\\.\\.?/[^:]+):([^:]+?)(:ro)?$");
 
@@ -100,13 +101,13 @@ class ComposeFileTest {
     @Test
     void tomcatAndJettyContextFilesConfigureTheProxyAlike() throws Exception {
         // the launcher deploys with conf/jetty/grafana.xml, docker-compose with the Tomcat one
-        assertThat(ConfFiles.jettyContextParams()).isEqualTo(ConfFiles.tomcatContextParams());
+        assertThat(ContextParams.jetty()).isEqualTo(ContextParams.tomcat());
     }
 
     @Test
     void theSampleAppIssuesWhatTheShippedConfigurationExpects() throws Exception {
-        Map<String, String> proxy = ConfFiles.tomcatContextParams();
-        Map<String, String> app = ConfFiles.sampleContextParams();
+        Map<String, String> proxy = ContextParams.tomcat();
+        Map<String, String> app = ContextParams.sampleApp();
         assertThat(app.get("app.issuer")).isEqualTo(proxy.get("jwt.issuer"));
         assertThat(app.get("app.audience")).isEqualTo(proxy.get("jwt.audience"));
         assertThat(app.get("app.cookie_name")).isEqualTo(proxy.get("jwt.cookie_name"));
@@ -134,7 +135,7 @@ class ComposeFileTest {
     private static Map<String, String> grafanaIni() {
         Map<String, String> keys = new LinkedHashMap<>();
         String section = "";
-        for (String raw : read(ROOT.resolve("conf/grafana.ini")).split("\n")) {
+        for (String raw : ConfFiles.read(ConfFiles.GRAFANA_INI).split("\n")) {
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
                 continue;
@@ -142,7 +143,10 @@ class ComposeFileTest {
             if (line.startsWith("[") && line.endsWith("]")) {
                 section = line.substring(1, line.length() - 1);
             } else if (line.contains("=")) {
-                keys.put(section + "." + line.substring(0, line.indexOf('=')).strip(), line.substring(line.indexOf('=') + 1).strip());
+                String value = line.substring(line.indexOf('=') + 1);
+                int comment = value.indexOf(" ;"); // as ConfFiles.iniSection reads it
+                keys.put(section + "." + line.substring(0, line.indexOf('=')).strip(),
+                        (comment >= 0 ? value.substring(0, comment) : value).strip());
             }
         }
         return keys;

@@ -39,7 +39,7 @@ class SampleInTomcatIT {
             port = s.getLocalPort();
         }
         try (DemoGrafana grafana = DemoGrafana.start()) {
-            Map<String, String> params = new LinkedHashMap<>(ConfFiles.tomcatContextParams());
+            Map<String, String> params = new LinkedHashMap<>(ContextParams.tomcat());
             params.put("grafana.url", grafana.baseUrl());
             params.put("jwt.jwk_set_url", "http://127.0.0.1:" + port + "/.well-known/jwks.json");
             params.put("jwt.groups_attribute_path", "groups");
@@ -94,7 +94,7 @@ class SampleInTomcatIT {
         StandardContext app = new StandardContext();
         app.setName("");
         app.setPath("");
-        app.setDocBase(ConfFiles.SAMPLE.resolve("src/main/webapp").toString());
+        app.setDocBase(ContextParams.SAMPLE.resolve("src/main/webapp").toString());
         app.setParentClassLoader(SampleInTomcatIT.class.getClassLoader());
         app.setClearReferencesRmiTargets(false);
         app.setClearReferencesThreadLocals(false);

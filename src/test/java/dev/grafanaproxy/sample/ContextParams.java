@@ -1,5 +1,6 @@
 package dev.grafanaproxy.sample;
 
+import dev.grafanaproxy.testsupport.ConfFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,19 +9,24 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
-/** Reads the context parameters of the shipped {@code conf/} context files and of the sample's web.xml. */
-final class ConfFiles {
+/**
+ * The context parameters that the shipped {@code conf/} context files (found through
+ * {@link ConfFiles}) and the sample's web.xml set, read as their containers read them.
+ */
+final class ContextParams {
 
+    /** The repository (the working directory of the tests). */
     static final Path ROOT = Path.of("").toAbsolutePath();
+    /** {@code webapp-sample/}. */
     static final Path SAMPLE = ROOT.resolve("webapp-sample");
 
-    private ConfFiles() {
+    private ContextParams() {
     }
 
     /** The {@code <Parameter>}s of {@code conf/Catalina/localhost/grafana.xml}. */
-    static Map<String, String> tomcatContextParams() throws Exception {
+    static Map<String, String> tomcat() throws Exception {
         Map<String, String> params = new LinkedHashMap<>();
-        NodeList list = xml(ConfFiles.ROOT.resolve("conf/Catalina/localhost/grafana.xml")).getElementsByTagName("Parameter");
+        NodeList list = xml(ConfFiles.path(ConfFiles.TOMCAT_CONTEXT)).getElementsByTagName("Parameter");
         for (int i = 0; i < list.getLength(); i++) {
             Element e = (Element) list.item(i);
             params.put(e.getAttribute("name"), e.getAttribute("value"));
@@ -29,9 +35,9 @@ final class ConfFiles {
     }
 
     /** The {@code setInitParameter} calls of {@code conf/jetty/grafana.xml}. */
-    static Map<String, String> jettyContextParams() throws Exception {
+    static Map<String, String> jetty() throws Exception {
         Map<String, String> params = new LinkedHashMap<>();
-        NodeList calls = xml(ConfFiles.ROOT.resolve("conf/jetty/grafana.xml")).getElementsByTagName("Call");
+        NodeList calls = xml(ConfFiles.path(ConfFiles.JETTY_CONTEXT)).getElementsByTagName("Call");
         for (int i = 0; i < calls.getLength(); i++) {
             Element call = (Element) calls.item(i);
             if ("setInitParameter".equals(call.getAttribute("name"))) {
@@ -43,9 +49,9 @@ final class ConfFiles {
     }
 
     /** The {@code <context-param>}s of the sample app's web.xml. */
-    static Map<String, String> sampleContextParams() throws Exception {
+    static Map<String, String> sampleApp() throws Exception {
         Map<String, String> params = new LinkedHashMap<>();
-        NodeList list = xml(ConfFiles.SAMPLE.resolve("src/main/webapp/WEB-INF/web.xml")).getElementsByTagName("context-param");
+        NodeList list = xml(SAMPLE.resolve("src/main/webapp/WEB-INF/web.xml")).getElementsByTagName("context-param");
         for (int i = 0; i < list.getLength(); i++) {
             Element e = (Element) list.item(i);
             params.put(e.getElementsByTagName("param-name").item(0).getTextContent().strip(),
