@@ -244,7 +244,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     void upstreamFailed(Throwable cause) {
         boolean committed;
         synchronized (this) {
-            if (finished) {
+            if (finished || upstreamEnded) {
+                // once Grafana's answer is complete, a late cancellation cannot truncate anything:
+                // what is queued still drains to the client
                 return;
             }
             finished = true;
