@@ -64,6 +64,8 @@ final class EmbeddedTomcat extends AbstractServletContainer {
         webapp.setPath(settings.contextPath());
         webapp.setDocBase(settings.war().toAbsolutePath().toString());
         webapp.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
+        // Jetty's WebSocket initializer is on the shared test class path too; it is not Tomcat's.
+        webapp.setContainerSciFilter("org\\.eclipse\\.jetty\\.");
         quietLeakChecks(webapp);
         URL contextXml = contextXml(settings.war());
         if (contextXml != null) {
