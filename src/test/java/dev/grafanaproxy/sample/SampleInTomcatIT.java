@@ -34,11 +34,12 @@ class SampleInTomcatIT {
 
     @Test
     void theComposeDeploymentWorksInTomcat() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        // the stand-in first: a port picked before it starts could be handed to it as well
         try (DemoGrafana grafana = DemoGrafana.start()) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
             Map<String, String> params = new LinkedHashMap<>(ContextParams.tomcat());
             params.put("grafana.url", grafana.baseUrl());
             params.put("jwt.jwk_set_url", "http://127.0.0.1:" + port + "/.well-known/jwks.json");
