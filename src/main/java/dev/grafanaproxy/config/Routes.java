@@ -335,6 +335,7 @@ public final class Routes {
         return v == null || v.isBlank() ? null : v.trim();
     }
 
+    /** An RFC 9110 token: what header and cookie names are made of. */
     static boolean isToken(String s) {
         if (s.isEmpty()) {
             return false;

@@ -204,24 +204,8 @@ public class ProxyServlet extends HttpServlet {
         if (body == null && request.getContentLengthLong() == 0) {
             entity = EmptyEntity.INSTANCE;
         }
-        Upstream acquired = u;
         Future<Void> exchange = u.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay,
-                new FutureCallback<>() {
-                    @Override
-                    public void completed(Void result) {
-                        acquired.release();
-                    }
-
-                    @Override
-                    public void failed(Exception ex) {
-                        acquired.release();
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        acquired.release();
-                    }
-                });
+                u.releaseWhenDone());
         relay.upstream(exchange);
         if (body != null) {
             body.start();
@@ -422,24 +406,8 @@ public class ProxyServlet extends HttpServlet {
                 request.setHeader("Authorization", "Bearer " + token);
             }
             boolean mayRetry = route.credentials != null && !retried && body == null;
-            Upstream acquired = u;
             Future<Void> exchange = u.client().execute(new BasicRequestProducer(request, entity),
-                    mayRetry ? new RetryOn401() : relay, new FutureCallback<>() {
-                        @Override
-                        public void completed(Void result) {
-                            acquired.release();
-                        }
-
-                        @Override
-                        public void failed(Exception ex) {
-                            acquired.release();
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            acquired.release();
-                        }
-                    });
+                    mayRetry ? new RetryOn401() : relay, u.releaseWhenDone());
             relay.upstream(exchange);
         }
 

@@ -3,6 +3,7 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ConfigKey;
 import dev.grafanaproxy.config.Durations;
 import dev.grafanaproxy.config.ProxyConfig;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +114,26 @@ public final class Upstream {
         if (inFlight.decrementAndGet() == 0 && retired && inFlight.compareAndSet(0, -1)) {
             closeInBackground();
         }
+    }
+
+    /** The exchange callback that counts an exchange out again however it ends. */
+    FutureCallback<Void> releaseWhenDone() {
+        return new FutureCallback<>() {
+            @Override
+            public void completed(Void result) {
+                release();
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                release();
+            }
+
+            @Override
+            public void cancelled() {
+                release();
+            }
+        };
     }
 
     /** Replaced by a newer snapshot: close once idle. */
