@@ -32,6 +32,21 @@ public final class ConfigHolder {
 
         default void abort() {
         }
+
+        /** A transition from two actions: publish the prepared state, or discard it. */
+        static Transition of(Runnable commit, Runnable abort) {
+            return new Transition() {
+                @Override
+                public void commit() {
+                    commit.run();
+                }
+
+                @Override
+                public void abort() {
+                    abort.run();
+                }
+            };
+        }
     }
 
     private final List<Participant> participants = new CopyOnWriteArrayList<>();

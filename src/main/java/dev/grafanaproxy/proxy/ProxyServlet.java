@@ -85,20 +85,12 @@ public class ProxyServlet extends HttpServlet {
             upstream = new Upstream(holder.current());
             participant = next -> {
                 Upstream prepared = new Upstream(next, upstream);
-                return new ConfigHolder.Transition() {
-                    @Override
-                    public void commit() {
-                        Upstream old = upstream;
-                        upstream = prepared;
-                        old.retire(); // running exchanges finish on the old client
-                        logStart(prepared);
-                    }
-
-                    @Override
-                    public void abort() {
-                        prepared.close();
-                    }
-                };
+                return ConfigHolder.Transition.of(() -> {
+                    Upstream old = upstream;
+                    upstream = prepared;
+                    old.retire(); // running exchanges finish on the old client
+                    logStart(prepared);
+                }, prepared::close);
             };
             holder.register(participant);
         }

@@ -87,20 +87,12 @@ public class AuthFilter implements Filter {
         participant = next -> {
             // the identity writer carries over what must outlive a reload (the Grafana signing keys)
             AuthPolicy prepared = new AuthPolicy(next, policy);
-            return new ConfigHolder.Transition() {
-                @Override
-                public void commit() {
-                    AuthPolicy old = policy;
-                    policy = prepared;
-                    // requests already past verification hold their identity; the old JWKS cache may go
-                    old.close();
-                }
-
-                @Override
-                public void abort() {
-                    prepared.close();
-                }
-            };
+            return ConfigHolder.Transition.of(() -> {
+                AuthPolicy old = policy;
+                policy = prepared;
+                // requests already past verification hold their identity; the old JWKS cache may go
+                old.close();
+            }, prepared::close);
         };
         holder.register(participant);
     }
