@@ -34,6 +34,10 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
     private boolean streamEnded;
     /** Reading stopped because the buffer was full, not because the client had nothing: resume ourselves. */
     private boolean pausedOnFullBuffer;
+    /** A thread is in {@link #pump}, reading outside the lock. */
+    private boolean reading;
+    /** Someone wanted to pump while another thread was: the reader looks again before it stops. */
+    private boolean pumpAgain;
     private boolean failed;
 
     /**
@@ -55,35 +59,71 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
 
     @Override
     public void onDataAvailable() throws IOException {
-        DataStreamChannel ch;
+        pump();
+    }
+
+    /**
+     * Reads while the client has data and the buffer has room, then asks HttpCore to send.
+     *
+     * <p>Never calls the container while holding this object's lock: Tomcat holds its own
+     * per-connection dispatch lock while it calls {@link #onAllDataRead} (which takes ours), and its
+     * {@code isReady()} on a non-container thread may take that dispatch lock. Taking them in the
+     * other order here deadlocked an I/O thread under concurrent uploads. One thread reads at a
+     * time; a caller that finds another reading leaves it a note to look again instead.
+     */
+    private void pump() throws IOException {
         synchronized (this) {
-            readWhileRoom();
-            ch = channel;
+            if (reading) {
+                pumpAgain = true;
+                return;
+            }
+            reading = true;
+        }
+        DataStreamChannel ch = null;
+        try {
+            while (true) {
+                int room;
+                synchronized (this) {
+                    pumpAgain = false;
+                    pausedOnFullBuffer = false;
+                    room = buffer.remaining();
+                    if (failed || clientEof || room == 0) {
+                        pausedOnFullBuffer = room == 0 && !failed && !clientEof;
+                        reading = false;
+                        ch = channel;
+                        break;
+                    }
+                }
+                if (!input.isReady()) {
+                    synchronized (this) {
+                        if (pumpAgain) {
+                            continue;
+                        }
+                        reading = false; // the container calls onDataAvailable when more arrives
+                        ch = channel;
+                        break;
+                    }
+                }
+                int n = input.read(chunk, 0, Math.min(room, chunk.length));
+                synchronized (this) {
+                    if (n < 0) {
+                        clientEof = true;
+                    } else {
+                        buffer.put(chunk, 0, n);
+                    }
+                }
+                if (n > 0) {
+                    metrics.bytesFromClient(n);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                reading = false;
+            }
+            throw e;
         }
         if (ch != null) {
             ch.requestOutput();
-        }
-    }
-
-    /** Reads while the client has data and the buffer has room. Caller holds the lock. */
-    private void readWhileRoom() throws IOException {
-        pausedOnFullBuffer = false;
-        while (!failed && !clientEof) {
-            int room = buffer.remaining();
-            if (room == 0) {
-                pausedOnFullBuffer = true;
-                return;
-            }
-            if (!input.isReady()) {
-                return; // the container calls onDataAvailable when more arrives
-            }
-            int n = input.read(chunk, 0, Math.min(room, chunk.length));
-            if (n < 0) {
-                clientEof = true;
-            } else {
-                buffer.put(chunk, 0, n);
-                metrics.bytesFromClient(n);
-            }
         }
     }
 
@@ -121,8 +161,7 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
 
     @Override
     public void produce(DataStreamChannel ch) throws IOException {
-        boolean resumeFailed = false;
-        IOException readError = null;
+        boolean resume;
         synchronized (this) {
             channel = ch;
             if (failed || streamEnded) {
@@ -136,26 +175,27 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
                     buffer.compact();
                 }
             }
-            if (pausedOnFullBuffer && buffer.remaining() > 0) {
-                try {
-                    readWhileRoom();
-                } catch (IOException e) {
-                    failed = true;
-                    resumeFailed = true;
-                    readError = e;
+            resume = pausedOnFullBuffer && buffer.remaining() > 0;
+            if (!resume) {
+                if (clientEof && buffer.position() == 0) {
+                    streamEnded = true;
+                    ch.endStream();
+                } else if (buffer.position() > 0) {
+                    ch.requestOutput();
                 }
-            }
-            if (!resumeFailed && clientEof && buffer.position() == 0) {
-                streamEnded = true;
-                ch.endStream();
                 return;
             }
-            if (!resumeFailed && buffer.position() > 0) {
-                ch.requestOutput();
-            }
+            pausedOnFullBuffer = false;
         }
-        if (resumeFailed) {
-            onClientError.accept(readError);
+        // room again after the buffer was full: the container will not call onDataAvailable for
+        // data it already reported ready, so read on from here (outside the lock, see pump)
+        try {
+            pump();
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                failed = true;
+            }
+            onClientError.accept(e);
         }
     }
 

@@ -36,6 +36,10 @@ final class ServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Runner.JVM_FLAGS);
+        String extra = System.getenv("BENCH_JVM_EXTRA"); // e.g. a JFR recording while profiling
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
         cmd.addAll(List.of("-cp", classpath, BenchServer.class.getName(), "container=" + container,
                 "system=" + system, "port=" + port, "stats-port=" + statsPort, "threads=" + threads,
                 "upstream=" + upstream, "docroot=" + docroot, "war=" + war, "work=" + work));
