@@ -170,7 +170,7 @@ public class AuthFilter implements Filter {
         if (metrics == ProxyMetrics.NONE) {
             return;
         }
-        for (String name : policy.config.identityHeaderNames()) {
+        for (String name : policy.identityHeaderNames) {
             if (request.getHeader(name) != null) {
                 metrics.spoofAttempt();
                 return;

@@ -24,6 +24,8 @@ final class AuthPolicy implements AutoCloseable {
     final JwksEndpoint jwks;
     final AuthAnswers answers;
     final AuditLog audit;
+    /** {@link ProxyConfig#identityHeaderNames()}, built once per snapshot: looked up on every request. */
+    final String[] identityHeaderNames;
 
     /**
      * @param previous the policy this one replaces on a reload, or {@code null} at start-up: its
@@ -37,6 +39,7 @@ final class AuthPolicy implements AutoCloseable {
         this.mapper = new IdentityMapper(config);
         this.answers = new AuthAnswers(config);
         this.audit = new AuditLog(config);
+        this.identityHeaderNames = config.identityHeaderNames().toArray(String[]::new);
         this.writer = IdentityWriters.create(config, previous == null ? null : previous.writer);
         this.jwks = new JwksEndpoint(writer);
         this.verifier = TokenVerifiers.create(config); // last: the only part holding resources
