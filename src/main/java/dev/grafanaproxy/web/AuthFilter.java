@@ -72,6 +72,7 @@ public class AuthFilter implements Filter {
         metrics.keyGauges(() -> policy.verifier.keySourceStatus().fetches(),
                 () -> policy.verifier.keySourceStatus().failures(),
                 () -> policy.verifier.keySourceStatus().keys());
+        metrics.auditDropped(auditWriter::dropped);
         try {
             if (initialConfig != null) {
                 policy = new AuthPolicy(initialConfig, null, auditWriter);
