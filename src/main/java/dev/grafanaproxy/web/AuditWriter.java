@@ -150,8 +150,8 @@ final class AuditWriter implements AutoCloseable {
     private void writeOne(String line) {
         try {
             sink.accept(line);
-        } catch (RuntimeException e) {
-            // a broken handler must not end the writer
+        } catch (RuntimeException | LinkageError e) {
+            // a broken handler must not end the writer: the queue would fill up and drop everything
             LOG.debug("writing an audit line", e);
         }
     }
