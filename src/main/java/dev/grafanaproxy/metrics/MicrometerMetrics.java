@@ -30,6 +30,7 @@ import java.util.function.LongSupplier;
  *   <li>{@code grafana_proxy_websocket_relays}: open relays</li>
  *   <li>{@code grafana_proxy_jwks_fetches_total}, {@code grafana_proxy_jwks_failures_total}, {@code grafana_proxy_jwks_keys}</li>
  *   <li>{@code grafana_proxy_pool_connections} ({@code state}=leased|pending|available)</li>
+ *   <li>{@code grafana_proxy_audit_dropped_total}: audit lines dropped because the audit log fell behind</li>
  * </ul>
  * Meters registered in a host app's registry are removed again on {@link #close()}, so a redeploy
  * neither duplicates them nor keeps the old web app's class loader alive.
@@ -159,6 +160,13 @@ public final class MicrometerMetrics implements ProxyMetrics, AutoCloseable {
                 .description("Failed JWKS fetches").register(registry));
         keep(Gauge.builder("grafana.proxy.jwks.keys", keys, IntSupplier::getAsInt)
                 .description("Verification keys in use (-1: not a key set)").strongReference(true).register(registry));
+    }
+
+    @Override
+    public void auditDropped(LongSupplier dropped) {
+        suppliers.add(dropped);
+        keep(FunctionCounter.builder("grafana.proxy.audit.dropped", dropped, LongSupplier::getAsLong)
+                .description("Audit lines dropped because the audit log fell behind").register(registry));
     }
 
     @Override

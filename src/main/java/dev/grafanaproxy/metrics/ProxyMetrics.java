@@ -51,4 +51,8 @@ public interface ProxyMetrics {
     /** Gauges of the verification keys: successful and failed JWKS fetches, and keys in use. */
     default void keyGauges(LongSupplier fetches, LongSupplier failures, IntSupplier keys) {
     }
+
+    /** Audit lines dropped because the audit writer's queue was full, read when scraped. */
+    default void auditDropped(LongSupplier dropped) {
+    }
 }

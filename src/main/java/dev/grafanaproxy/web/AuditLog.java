@@ -16,7 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <pre>time=2026-11-23T06:40:00.123Z outcome=ok user=alice role=Admin org=2 method=GET path=/grafana/d/abc client=10.0.0.7 status=200 duration_ms=12</pre>
  * Refusals use the same logger with {@code outcome=rejected} (or {@code forbidden}) and the reason.
  * Never a token or cookie; the query string only with {@code audit.query=true}, and even then
- * without {@code auth_token}.
+ * without {@code auth_token}. The line is formatted on the request's thread (so {@code time} is
+ * when the request completed) and written by the {@link AuditWriter} shared by all snapshots.
  */
 final class AuditLog {
     static final String LOGGER = "grafana.proxy.audit";
@@ -26,8 +27,10 @@ final class AuditLog {
     private final boolean enabled;
     private final double sample;
     private final boolean query;
+    private final AuditWriter writer;
 
-    AuditLog(ProxyConfig config) {
+    AuditLog(ProxyConfig config, AuditWriter writer) {
+        this.writer = writer;
         this.enabled = config.auditEnabled();
         this.sample = config.auditSample();
         this.query = config.auditQuery();
@@ -54,7 +57,7 @@ final class AuditLog {
         line.append(requestFields);
         field(line, "status", Integer.toString(status));
         field(line, "duration_ms", Long.toString((System.nanoTime() - startNanos) / 1_000_000));
-        AUDIT.info(line.toString());
+        writer.write(line.toString());
     }
 
     /**
@@ -62,12 +65,19 @@ final class AuditLog {
      * reason still goes to the filter's own log, as the contract asks.
      */
     void refused(HttpServletRequest request, String outcome, String reason, String subject, int status) {
+        if (enabled && !AUDIT.isInfoEnabled()) {
+            return;
+        }
         StringBuilder line = start(outcome);
         field(line, "reason", reason);
         field(line, "sub", subject);
         line.append(describe(request));
         field(line, "status", Integer.toString(status));
-        (enabled ? AUDIT : FALLBACK).info(line.toString());
+        if (enabled) {
+            writer.write(line.toString());
+        } else {
+            FALLBACK.info(line.toString()); // rare: written at once
+        }
     }
 
     /** method, path (query only with {@code audit.query}, never {@code auth_token}) and client address. */

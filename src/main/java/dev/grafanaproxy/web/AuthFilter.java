@@ -55,6 +55,8 @@ public class AuthFilter implements Filter {
     private volatile AuthPolicy policy;
     private final HealthCheck health = new HealthCheck();
     private ProxyMetrics metrics = ProxyMetrics.NONE;
+    /** One per filter, across reloads: its thread starts with the first audit line and ends in {@link #destroy()}. */
+    private final AuditWriter auditWriter = new AuditWriter();
 
     public AuthFilter() {
     }
@@ -70,13 +72,14 @@ public class AuthFilter implements Filter {
         metrics.keyGauges(() -> policy.verifier.keySourceStatus().fetches(),
                 () -> policy.verifier.keySourceStatus().failures(),
                 () -> policy.verifier.keySourceStatus().keys());
+        metrics.auditDropped(auditWriter::dropped);
         try {
             if (initialConfig != null) {
-                policy = new AuthPolicy(initialConfig, null);
+                policy = new AuthPolicy(initialConfig, null, auditWriter);
                 return;
             }
             holder = ProxyConfigHolder.obtain(filterConfig.getServletContext(), filterConfig::getInitParameter);
-            policy = new AuthPolicy(holder.current(), null);
+            policy = new AuthPolicy(holder.current(), null, auditWriter);
         } catch (ConfigException e) {
             // key files and expressions are checked here, after the listener: report them the same way
             String context = filterConfig.getServletContext().getContextPath();
@@ -86,7 +89,7 @@ public class AuthFilter implements Filter {
         }
         participant = next -> {
             // the identity writer carries over what must outlive a reload (the Grafana signing keys)
-            AuthPolicy prepared = new AuthPolicy(next, policy);
+            AuthPolicy prepared = new AuthPolicy(next, policy, auditWriter);
             return ConfigHolder.Transition.of(() -> {
                 AuthPolicy old = policy;
                 policy = prepared;
@@ -105,6 +108,8 @@ public class AuthFilter implements Filter {
         if (policy != null) {
             policy.close();
         }
+        // writes what is queued; its thread has ended when this returns, before the web app's listeners run
+        auditWriter.close();
     }
 
     @Override
@@ -170,7 +175,7 @@ public class AuthFilter implements Filter {
         if (metrics == ProxyMetrics.NONE) {
             return;
         }
-        for (String name : policy.config.identityHeaderNames()) {
+        for (String name : policy.identityHeaderNames) {
             if (request.getHeader(name) != null) {
                 metrics.spoofAttempt();
                 return;

@@ -24,19 +24,23 @@ final class AuthPolicy implements AutoCloseable {
     final JwksEndpoint jwks;
     final AuthAnswers answers;
     final AuditLog audit;
+    /** {@link ProxyConfig#identityHeaderNames()}, built once per snapshot: looked up on every request. */
+    final String[] identityHeaderNames;
 
     /**
      * @param previous the policy this one replaces on a reload, or {@code null} at start-up: its
      *                 identity writer hands over the Grafana signing keys
+     * @param auditWriter the filter's audit writer, which outlives every snapshot
      * @throws dev.grafanaproxy.config.ConfigException when the configuration cannot be used
      */
-    AuthPolicy(ProxyConfig config, AuthPolicy previous) {
+    AuthPolicy(ProxyConfig config, AuthPolicy previous, AuditWriter auditWriter) {
         this.config = config;
         this.publicPaths = new PublicPaths(config.publicPaths());
         this.extractor = new TokenExtractor(config);
         this.mapper = new IdentityMapper(config);
         this.answers = new AuthAnswers(config);
-        this.audit = new AuditLog(config);
+        this.audit = new AuditLog(config, auditWriter);
+        this.identityHeaderNames = config.identityHeaderNames().toArray(String[]::new);
         this.writer = IdentityWriters.create(config, previous == null ? null : previous.writer);
         this.jwks = new JwksEndpoint(writer);
         this.verifier = TokenVerifiers.create(config); // last: the only part holding resources

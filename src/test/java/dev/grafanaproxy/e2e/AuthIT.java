@@ -159,7 +159,9 @@ class AuthIT {
         assertThat(r.bodyText()).isEqualTo("{\"message\":\"token expired\"}");
         assertThat(r.header("WWW-Authenticate")).isEqualTo("Bearer error=\"invalid_token\", error_description=\"token expired\"");
         assertThat(grafana.received()).isEmpty();
-        assertThat(e2e.server(kind).logLines()).anyMatch(l -> l.contains("outcome=rejected reason=\"token expired\" sub=alice method=GET path=/grafana/api/search client=127.0.0.1 status=401"));
+        // written by the audit thread: wait for it
+        assertThat(e2e.server(kind).awaitLogLine(l -> l.contains("outcome=rejected reason=\"token expired\" sub=alice method=GET path=/grafana/api/search client=127.0.0.1 status=401"),
+                Duration.ofSeconds(10))).as(e2e.server(kind).logText()).isTrue();
     }
 
     @ParameterizedTest

@@ -77,6 +77,7 @@ class MetricsIT {
             assertThat(m.get("grafana_proxy_jwks_fetches_total")).isGreaterThanOrEqualTo(1.0);
             assertThat(m.get("grafana_proxy_jwks_failures_total")).isEqualTo(0.0);
             assertThat(m.get("grafana_proxy_websocket_relays")).isEqualTo(0.0);
+            assertThat(m.get("grafana_proxy_audit_dropped_total")).isEqualTo(0.0);
             assertThat(m).containsKeys("grafana_proxy_pool_connections{state=\"leased\"}",
                     "grafana_proxy_pool_connections{state=\"pending\"}", "grafana_proxy_pool_connections{state=\"available\"}");
             assertThat(grafana.received()).noneMatch(r -> r.routePath().contains("metrics"));

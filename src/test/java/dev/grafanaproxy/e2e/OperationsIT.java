@@ -112,10 +112,8 @@ class OperationsIT {
                     "Authorization: Bearer " + TestKeys.jwt().subject("mallory").expiresIn(Duration.ofMinutes(5))
                             .sign(TestKeys.rsa("audit-1")))).status()).isEqualTo(401);
             assertThat(RawHttp.exchange(c.port(), RawHttp.get("/grafana/api/health")).status()).isEqualTo(200);
-            Thread.sleep(200); // the audit line of an async request is written when it completes
-
-            List<Map<String, String>> lines = c.logLines().stream().filter(l -> l.contains("grafana.proxy.audit"))
-                    .map(OperationsIT::parse).collect(Collectors.toList());
+            // lines are written by the audit thread, a forwarded request's once it completes: wait for them
+            List<Map<String, String>> lines = awaitAuditLines(c, 5);
             // forwarded requests are written when they complete, refusals at once: match, don't count on order
             assertThat(lines).hasSize(5);
             assertThat(one(lines, "path", "/grafana/echo/d/x")).containsEntry("outcome", "ok").containsEntry("user", "carol")
@@ -128,6 +126,18 @@ class OperationsIT {
                     .containsEntry("status", "401").doesNotContainKey("sub");
             assertThat(one(lines, "path", "/grafana/api/health")).containsEntry("outcome", "ok").containsEntry("user", "-");
             assertThat(c.logText()).doesNotContain(token).doesNotContain("secret=q");
+        }
+    }
+
+    /** The audit lines captured so far, once there are {@code n} of them (or 10 s have passed). */
+    private static List<Map<String, String>> awaitAuditLines(ServletContainer c, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            List<String> lines = c.logLines().stream().filter(l -> l.contains("grafana.proxy.audit")).collect(Collectors.toList());
+            if (lines.size() >= n || System.nanoTime() > deadline) {
+                return lines.stream().map(OperationsIT::parse).collect(Collectors.toList());
+            }
+            Thread.sleep(20);
         }
     }
 
