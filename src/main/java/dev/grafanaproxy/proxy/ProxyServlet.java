@@ -182,7 +182,7 @@ public class ProxyServlet extends HttpServlet {
             }
             return;
         }
-        String logTarget = request.getMethod() + " " + RequestPaths.mount(request) + RequestPaths.rawPathBelowMount(request);
+        String logTarget = request.getMethod() + " " + request.getRequestURI(); // as the client sent it
 
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Grafana's own timeouts apply; a long download must not be cut by the container

@@ -45,13 +45,24 @@ public final class RequestPaths {
         return below.isEmpty() ? "/" : below;
     }
 
+    /** Whether some segment starts with {@code .} or {@code %2e}: only those can be dot segments. */
+    private static boolean mayHaveDotSegment(String path) {
+        for (int i = path.indexOf('/'); i >= 0 && i < path.length() - 1; i = path.indexOf('/', i + 1)) {
+            char c = path.charAt(i + 1);
+            if (c == '.' || (c == '%' && path.regionMatches(true, i + 1, "%2e", 0, 3))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * RFC 3986 section 5.2.4, also treating {@code %2e} as a dot, so an encoded {@code ..} cannot
      * walk out of a path the proxy has classified.
      */
     static String removeDotSegments(String path) {
-        if (path.indexOf('.') < 0 && path.indexOf('%') < 0) {
-            return path;
+        if (!mayHaveDotSegment(path)) {
+            return path; // the common case, e.g. /grafana/public/build/app.js: no copy
         }
         Deque<String> out = new ArrayDeque<>();
         String[] segments = path.split("/", -1);

@@ -43,7 +43,8 @@ public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
 
     /** Socket read size towards Grafana and the unit of flow control. */
-    static final int BUFFER_SIZE = 64 * 1024;
+    static final int BUFFER_SIZE = Integer.getInteger("gp.buf", 64 * 1024);
+    static final int WINDOW = Integer.getInteger("gp.win", 2 * BUFFER_SIZE);
 
     private final CloseableHttpAsyncClient client;
     private final PoolingAsyncClientConnectionManager pool;
@@ -96,7 +97,7 @@ public final class UpstreamClient implements AutoCloseable {
                 .setHttp1Config(Http1Config.custom()
                         .setBufferSize(BUFFER_SIZE)
                         .setChunkSizeHint(BUFFER_SIZE)
-                        .setInitialWindowSize(2 * BUFFER_SIZE)
+                        .setInitialWindowSize(WINDOW)
                         .build())
                 .setThreadFactory(new NamedThreads("grafana-proxy-io", threads))
                 .build();

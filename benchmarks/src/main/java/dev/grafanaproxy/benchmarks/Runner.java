@@ -72,6 +72,8 @@ public final class Runner {
     private int upstreamPort;
     private int nginxProxyPort;
     private double fixedRate = Double.NaN;
+    /** Which workloads run (all by default): small, fixed, large, idle, stream, isolation. */
+    private final List<String> phases;
 
     private Runner(Map<String, String> args) {
         this.args = args;
@@ -80,6 +82,15 @@ public final class Runner {
         this.work = Path.of(args.get("work")).toAbsolutePath();
         this.docroot = work.resolve("docroot");
         this.report = new Report(warmup, seconds);
+        this.phases = List.of(args.getOrDefault("phases", "small,fixed,large,idle,stream,isolation").split(","));
+        if (args.containsKey("rate")) {
+            fixedRate = Double.parseDouble(args.get("rate"));
+            report.fixedRate = fixedRate;
+        }
+    }
+
+    private boolean runs(String phase) {
+        return phases.contains(phase);
     }
 
     public static void main(String[] argv) throws Exception {
@@ -116,20 +127,24 @@ public final class Runner {
             // nginx is warm from the first request on, but its proxy's upstream keep-alive pool is not
             Load.wrk(base + "/1k.json", 2, 32, Math.min(5, warmup), cookie, null);
             throughput(f, base);
-            f.idle = row.system().equals("direct") ? idle(upstreamPort, "/sse") : idle(nginxProxyPort, "/grafana/sse");
-            f.idle.close();
+            if (runs("idle")) {
+                f.idle = row.system().equals("direct") ? idle(upstreamPort, "/sse") : idle(nginxProxyPort, "/grafana/sse");
+                f.idle.close();
+            }
             return;
         }
         try (ServerProcess server = start(row, 200)) {
             String base = "http://127.0.0.1:" + server.port() + "/grafana";
             log("warm-up " + warmup + " s");
             Load.wrk(base + "/1k.json", 2, 32, warmup, cookie, null);
-            Load.wrk(base + "/10m.bin", 1, 4, Math.max(2, warmup / 6), cookie, null);
-            Load.wrk(base + "/upload", 1, 4, Math.max(2, warmup / 6), cookie, postScript().toString());
+            if (runs("large")) {
+                Load.wrk(base + "/10m.bin", 1, 4, Math.max(2, warmup / 6), cookie, null);
+                Load.wrk(base + "/upload", 1, 4, Math.max(2, warmup / 6), cookie, postScript().toString());
+            }
             server.resetStats();
             throughput(f, base);
-            f.largeMemory = server.stats();
-            if (row.proxy()) {
+            f.largeMemory = runs("large") ? server.stats() : null;
+            if (row.proxy() && runs("idle")) {
                 server.resetStats();
                 try (Clients.IdleStreams idle = idle(server.port(), "/grafana/sse")) {
                     Thread.sleep(2000);
@@ -137,16 +152,16 @@ public final class Runner {
                     f.idleMemory = server.stats();
                 }
             }
-            server.gc();
-            Thread.sleep(500);
-            server.resetStats();
-            Map<String, Long> before = server.stats();
-            long bytes = Clients.stream(base + "/10m.bin", cookie, 20);
-            f.streamed = bytes;
-            f.streamBefore = before;
-            f.streamAfter = server.stats();
+            if (runs("stream")) {
+                server.gc();
+                Thread.sleep(500);
+                server.resetStats();
+                f.streamBefore = server.stats();
+                f.streamed = Clients.stream(base + "/10m.bin", cookie, 20);
+                f.streamAfter = server.stats();
+            }
         }
-        if (row.proxy()) {
+        if (row.proxy() && runs("isolation")) {
             try (ServerProcess server = start(row, ISOLATION_THREADS)) {
                 Load.wrk("http://127.0.0.1:" + server.port() + "/grafana/1k.json", 2, 16, Math.min(5, warmup), cookie,
                         null);
@@ -160,21 +175,27 @@ public final class Runner {
     }
 
     private void throughput(Report.Figures f, String base) throws Exception {
-        f.small = Load.wrk(base + "/1k.json", 2, 32, seconds, cookie, null);
-        log(String.format("1 KB: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d", f.small.perSecond(),
-                f.small.p50(), f.small.p99(), f.small.errors()));
-        if (Double.isNaN(fixedRate)) {
-            // the first row is the WAR in Tomcat: half its saturation is the rate every row is held at
-            fixedRate = Math.floor(f.small.perSecond() / 2 / 100) * 100;
-            report.fixedRate = fixedRate;
+        if (runs("small")) {
+            f.small = Load.wrk(base + "/1k.json", 2, 32, seconds, cookie, null);
+            log(String.format("1 KB: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d", f.small.perSecond(),
+                    f.small.p50(), f.small.p99(), f.small.errors()));
+            if (Double.isNaN(fixedRate)) {
+                // the first row is the WAR in Tomcat: half its saturation is the rate every row is held at
+                fixedRate = Math.floor(f.small.perSecond() / 2 / 100) * 100;
+                report.fixedRate = fixedRate;
+            }
         }
-        f.fixed = Load.hey(base + "/1k.json", fixedRate, 16, seconds, cookie);
-        log(String.format("1 KB at %.0f req/s: p50 %.2f ms, p99 %.2f ms, errors %d", fixedRate, f.fixed.p50(),
-                f.fixed.p99(), f.fixed.errors()));
-        f.get = Load.wrk(base + "/10m.bin", 1, 4, seconds, cookie, null);
-        f.post = Load.wrk(base + "/upload", 1, 4, seconds, cookie, postScript().toString());
-        log(String.format("10 MB: GET %.0f MB/s, POST %.0f MB/s, errors %d", f.get.mibPerSecond(LARGE),
-                f.post.mibPerSecond(LARGE), f.get.errors() + f.post.errors()));
+        if (runs("fixed") && !Double.isNaN(fixedRate)) {
+            f.fixed = Load.hey(base + "/1k.json", fixedRate, 16, seconds, cookie);
+            log(String.format("1 KB at %.0f req/s: p50 %.2f ms, p99 %.2f ms, errors %d", fixedRate, f.fixed.p50(),
+                    f.fixed.p99(), f.fixed.errors()));
+        }
+        if (runs("large")) {
+            f.get = Load.wrk(base + "/10m.bin", 1, 4, seconds, cookie, null);
+            f.post = Load.wrk(base + "/upload", 1, 4, seconds, cookie, postScript().toString());
+            log(String.format("10 MB: GET %.0f MB/s, POST %.0f MB/s, errors %d", f.get.mibPerSecond(LARGE),
+                    f.post.mibPerSecond(LARGE), f.get.errors() + f.post.errors()));
+        }
     }
 
     private Clients.IdleStreams idle(int port, String path) throws IOException {
