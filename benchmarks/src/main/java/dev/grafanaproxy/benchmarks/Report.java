@@ -124,7 +124,7 @@ final class Report {
                 + "(a servlet at `/`) is fetched every 100 ms until the last slow request ends.%n%n",
                 Runner.ISOLATION_THREADS, Runner.ISOLATION_SLOW));
         md.append("| system | slow requests ok / failed | all done after s | probes | probe p99 ms | probe max ms "
-                + "| probe failures | peak threads | peak heap MB |\n|---|---|---|---|---|---|---|---|---|\n");
+                + "| probe failures | peak threads | peak heap MB | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Figures f : ordered) {
             Clients.Isolation i = f.isolation;
             if (i == null) {
@@ -135,7 +135,8 @@ final class Report {
                     .append(" | ").append(num(i.probeP99(), 1)).append(" | ").append(num(i.probeMax(), 1))
                     .append(" | ").append(i.probeFailures())
                     .append(" | ").append(f.isolationMemory.get("threads_peak"))
-                    .append(" | ").append(mib(f.isolationMemory, "heap_peak")).append(" |\n");
+                    .append(" | ").append(mib(f.isolationMemory, "heap_peak"))
+                    .append(" | ").append(mib(f.isolationMemory, "rss_peak")).append(" |\n");
         }
         md.append("\n## Targets\n\n").append(targets());
         String text = md.toString();
