@@ -153,7 +153,7 @@ final class Clients {
     static long stream(String url, String cookie, int times) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Cookie", cookie)
-                .timeout(Duration.ofSeconds(60)).build();
+                .timeout(Duration.ofSeconds(30)).build();
         long total = 0;
         for (int i = 0; i < times; i++) {
             HttpResponse<java.io.InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());

@@ -31,6 +31,7 @@ final class Report {
         Map<String, Long> streamAfter;
         Clients.Isolation isolation;
         Map<String, Long> isolationMemory;
+        String failure;
 
         Figures(Row row) {
             this.row = row;
@@ -137,6 +138,15 @@ final class Report {
                     .append(" | ").append(f.isolationMemory.get("threads_peak"))
                     .append(" | ").append(mib(f.isolationMemory, "heap_peak"))
                     .append(" | ").append(mib(f.isolationMemory, "rss_peak")).append(" |\n");
+        }
+        StringBuilder failures = new StringBuilder();
+        for (Figures f : ordered) {
+            if (f.failure != null) {
+                failures.append("- ").append(f.row.title()).append(": ").append(f.failure).append('\n');
+            }
+        }
+        if (failures.length() > 0) {
+            md.append("\n## Failures\n\n").append(failures);
         }
         md.append("\n## Targets\n\n").append(targets());
         String text = md.toString();

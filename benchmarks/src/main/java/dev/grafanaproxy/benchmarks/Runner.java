@@ -111,7 +111,13 @@ public final class Runner {
             for (Row row : ROWS) {
                 if (only == null || only.contains(row.id())) {
                     log("== " + row.title());
-                    measure(row);
+                    try {
+                        measure(row);
+                    } catch (Exception e) {
+                        // a system that hangs or breaks is a result, not the end of the run
+                        log("FAILED: " + row.title() + ": " + e);
+                        report.row(row).failure = e.toString();
+                    }
                 }
             }
         }
@@ -156,9 +162,15 @@ public final class Runner {
                 server.gc();
                 Thread.sleep(500);
                 server.resetStats();
-                f.streamBefore = server.stats();
-                f.streamed = Clients.stream(base + "/10m.bin", cookie, 20);
-                f.streamAfter = server.stats();
+                Map<String, Long> before = server.stats();
+                try {
+                    f.streamed = Clients.stream(base + "/10m.bin", cookie, 20);
+                    f.streamBefore = before;
+                    f.streamAfter = server.stats();
+                } catch (IOException e) {
+                    log("200 MB stream failed: " + e);
+                    f.failure = "200 MB stream: " + e;
+                }
             }
         }
         if (row.proxy() && runs("isolation")) {
