@@ -57,17 +57,7 @@ final class Load {
         }
         long requests = Long.parseLong(total.group(1));
         double secs = millis(total.group(2), total.group(3)) / 1000;
-        double p50 = Double.NaN;
-        double p99 = Double.NaN;
-        Matcher pct = WRK_PCT.matcher(out);
-        while (pct.find()) {
-            double ms = millis(pct.group(2), pct.group(3));
-            if (pct.group(1).equals("50")) {
-                p50 = ms;
-            } else {
-                p99 = ms;
-            }
-        }
+        double[] pct = percentiles(WRK_PCT.matcher(out), m -> millis(m.group(2), m.group(3)));
         long errors = 0;
         Matcher sock = WRK_SOCKET.matcher(out);
         if (sock.find()) {
@@ -79,7 +69,7 @@ final class Load {
         if (non2xx.find()) {
             errors += Long.parseLong(non2xx.group(1));
         }
-        return new Result(requests, secs, requests / secs, p50, p99, errors);
+        return new Result(requests, secs, requests / secs, pct[0], pct[1], errors);
     }
 
     /** hey holding {@code rate} requests/s in total over {@code workers} connections. */
@@ -112,18 +102,17 @@ final class Load {
         while (err.find()) {
             errors += Long.parseLong(err.group(1));
         }
-        double p50 = Double.NaN;
-        double p99 = Double.NaN;
-        Matcher pct = HEY_PCT.matcher(out);
-        while (pct.find()) {
-            double ms = Double.parseDouble(pct.group(2)) * 1000;
-            if (pct.group(1).equals("50")) {
-                p50 = ms;
-            } else {
-                p99 = ms;
-            }
+        double[] pct = percentiles(HEY_PCT.matcher(out), m -> Double.parseDouble(m.group(2)) * 1000);
+        return new Result(ok + errors, secs, (ok + errors) / secs, pct[0], pct[1], errors);
+    }
+
+    /** p50 and p99 in ms from the lines a pattern finds: group 1 is the percentile, {@code toMs} the value. */
+    private static double[] percentiles(Matcher m, java.util.function.ToDoubleFunction<Matcher> toMs) {
+        double[] p50p99 = {Double.NaN, Double.NaN};
+        while (m.find()) {
+            p50p99[m.group(1).equals("50") ? 0 : 1] = toMs.applyAsDouble(m);
         }
-        return new Result(ok + errors, secs, (ok + errors) / secs, p50, p99, errors);
+        return p50p99;
     }
 
     private static double millis(String value, String unit) {

@@ -18,11 +18,9 @@ final class Nginx implements AutoCloseable {
     static final String ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so";
 
     private final Process process;
-    private final Path prefix;
 
-    private Nginx(Process process, Path prefix) {
+    private Nginx(Process process) {
         this.process = process;
-        this.prefix = prefix;
     }
 
     static Nginx start(Path prefix, Path docroot, int upstream, int proxy) throws IOException, InterruptedException {
@@ -68,15 +66,10 @@ final class Nginx implements AutoCloseable {
         Process p = new ProcessBuilder(List.of("nginx", "-p", prefix.toString(), "-c", file.toString(),
                 "-g", "daemon off;")).redirectErrorStream(true)
                 .redirectOutput(prefix.resolve("logs/stdout.log").toFile()).start();
-        Nginx nginx = new Nginx(p, prefix);
+        Nginx nginx = new Nginx(p);
         Ports.awaitOpen(upstream, p, 10_000);
         Ports.awaitOpen(proxy, p, 10_000);
         return nginx;
-    }
-
-    /** The worker processes' pids, for RSS in the report. */
-    Path prefix() {
-        return prefix;
     }
 
     @Override
