@@ -36,7 +36,6 @@ import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.Future;
 
 /**
  * The asynchronous streaming reverse proxy to Grafana. Every request under the mount is carried to
@@ -196,7 +195,7 @@ public class ProxyServlet extends HttpServlet {
         if (body == null && request.getContentLengthLong() == 0) {
             entity = EmptyEntity.INSTANCE;
         }
-        Future<Void> exchange = u.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay,
+        UpstreamExchange exchange = u.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay,
                 u.releaseWhenDone());
         relay.upstream(exchange);
         if (body != null) {
@@ -398,7 +397,7 @@ public class ProxyServlet extends HttpServlet {
                 request.setHeader("Authorization", "Bearer " + token);
             }
             boolean mayRetry = route.credentials != null && !retried && body == null;
-            Future<Void> exchange = u.client().execute(new BasicRequestProducer(request, entity),
+            UpstreamExchange exchange = u.client().execute(new BasicRequestProducer(request, entity),
                     mayRetry ? new RetryOn401() : relay, u.releaseWhenDone());
             relay.upstream(exchange);
         }

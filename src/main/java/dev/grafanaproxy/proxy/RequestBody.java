@@ -141,30 +141,47 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
 
     @Override
     public void onError(Throwable t) {
+        DataStreamChannel ch;
         synchronized (this) {
             if (failed) {
                 return;
             }
             failed = true;
+            ch = channel;
         }
         // the client went away mid-upload: cancel, so Grafana never sees a request that looks whole
         onClientError.accept(t);
+        if (ch != null) {
+            ch.requestOutput(); // produce() then breaks the connection off, whatever the cancellation did
+        }
     }
 
     // --- proxy to server ------------------------------------------------------------------------
 
     @Override
     public synchronized int available() {
+        if (failed) {
+            return 1; // so that produce() is called, and aborts
+        }
         int buffered = buffer.position();
         return buffered > 0 ? buffered : (clientEof && !streamEnded ? 1 : 0);
     }
 
+    /**
+     * Sends what is buffered. After the client failed, it throws instead: a body that can never be
+     * completed must not leave the connection to Grafana waiting for the rest (or, with bytes still
+     * buffered, registered for writing with nothing it may write, spinning the I/O thread). HttpCore
+     * closes the connection on the exception, so Grafana sees the body broken off.
+     */
     @Override
     public void produce(DataStreamChannel ch) throws IOException {
         boolean resume;
         synchronized (this) {
             channel = ch;
-            if (failed || streamEnded) {
+            if (failed) {
+                throw new ClientAbortedBody();
+            }
+            if (streamEnded) {
                 return;
             }
             if (buffer.position() > 0) {
@@ -196,6 +213,19 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
                 failed = true;
             }
             onClientError.accept(e);
+            throw new ClientAbortedBody();
+        }
+    }
+
+    /** The client's body broke off; stackless, as it is an expected event, not a fault here. */
+    static final class ClientAbortedBody extends IOException {
+        ClientAbortedBody() {
+            super("the client went away before its request body was complete");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
         }
     }
 

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.Future;
 
 /**
  * The response half of one exchange: "server to proxy response" (an HttpCore
@@ -56,7 +55,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private boolean headersSent;
     private boolean upstreamEnded;
     private boolean finished;
-    private volatile Future<?> upstream;
+    private volatile UpstreamExchange upstream;
     /** Completes the exchange's future: HttpClient's contract for a response consumer. */
     private FutureCallback<Void> result;
 
@@ -77,15 +76,30 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         this.logTarget = logTarget;
     }
 
-    void upstream(Future<?> future) {
-        this.upstream = future;
+    void upstream(UpstreamExchange exchange) {
+        this.upstream = exchange;
         if (isFinished()) {
-            future.cancel(true);
+            cancelUpstream();
         }
     }
 
     private synchronized boolean isFinished() {
         return finished;
+    }
+
+    /**
+     * Breaks off the exchange with Grafana, unless Grafana's answer is already complete: then there
+     * is nothing left to stop, and its connection goes back to the pool.
+     */
+    private void cancelUpstream() {
+        UpstreamExchange u = upstream;
+        boolean ended;
+        synchronized (this) {
+            ended = upstreamEnded;
+        }
+        if (u != null && !ended) {
+            u.cancel();
+        }
     }
 
     // --- server to proxy response -----------------------------------------------------------
@@ -304,10 +318,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
         LOG.debug("{}: client went away, cancelling the request to Grafana ({})", logTarget,
                 cause == null ? "no detail" : UpstreamFailure.describe(cause));
-        Future<?> f = upstream;
-        if (f != null) {
-            f.cancel(true);
-        }
+        cancelUpstream();
         try {
             async.complete();
         } catch (IllegalStateException e) {
@@ -319,10 +330,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
 
     @Override
     public void onComplete(AsyncEvent event) {
-        Future<?> f = upstream;
-        if (f != null && !f.isDone()) {
-            f.cancel(true);
-        }
+        cancelUpstream(); // e.g. the container completed it on an error of its own
     }
 
     @Override

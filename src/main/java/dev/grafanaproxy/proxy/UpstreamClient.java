@@ -3,17 +3,18 @@ package dev.grafanaproxy.proxy;
 import dev.grafanaproxy.config.ProxyConfig;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.IdleConnectionEvictor;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
@@ -26,7 +27,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,6 +109,9 @@ public final class UpstreamClient implements AutoCloseable {
                         .setInitialWindowSize(WINDOW)
                         .build())
                 .setThreadFactory(new NamedThreads("grafana-proxy-io", threads))
+                // so that a client going away really breaks the exchange off (see UpstreamExchange)
+                .addExecInterceptorAfter(ChainElement.CONNECT.name(), UpstreamExchange.CHAIN_ELEMENT_NAME,
+                        UpstreamExchange.CHAIN_ELEMENT)
                 .build();
         client.start();
         // our own evictor rather than the builder's evictIdleConnections(), so close() knows its thread
@@ -118,11 +121,14 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Starts one exchange; the consumer and producer drive everything from here on. */
-    public <T> Future<T> execute(AsyncRequestProducer producer, AsyncResponseConsumer<T> consumer,
+    <T> UpstreamExchange execute(AsyncRequestProducer producer, AsyncResponseConsumer<T> consumer,
                                  FutureCallback<T> callback) {
-        HttpCoreContext context = HttpCoreContext.create();
+        HttpClientContext context = HttpClientContext.create();
         context.setProtocolVersion(HttpVersion.HTTP_1_1);
-        return client.execute(producer, consumer, null, context, callback);
+        UpstreamExchange exchange = new UpstreamExchange();
+        exchange.bind(context);
+        exchange.started(client.execute(producer, consumer, null, context, callback));
+        return exchange;
     }
 
     /** Pool statistics for operators: leased, pending and available connections. */
