@@ -150,6 +150,21 @@ final class Clients {
     }
 
     /** GETs {@code url} {@code times} times in a row on one connection, discarding; the bytes received. */
+    /**
+     * One GET that must answer 200 with exactly {@code length} bytes: a system that answers
+     * something else (an error page is fast) is reported as failed, never measured.
+     */
+    static void check(String url, String cookie, long length) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Cookie", cookie)
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<byte[]> r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200 || r.body().length != length) {
+            throw new IOException(url + " answered " + r.statusCode() + " with " + r.body().length
+                    + " bytes instead of 200 with " + length);
+        }
+    }
+
     static long stream(String url, String cookie, int times) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Cookie", cookie)

@@ -63,6 +63,9 @@ final class JettyServer {
                 webapp.setWar(s.war().toAbsolutePath().toString());
                 webapp.setTempDirectory(Files.createDirectories(s.work().resolve("webapp-tmp")).toFile());
                 s.contextParams().forEach(webapp::setInitParameter);
+                // Tomcat's WebSocket initializer is on this classpath too (for the Tomcat rows); found
+                // by Jetty's scan before Jetty's own, it installs its container and the WAR fails to start
+                webapp.setAttribute("org.eclipse.jetty.containerInitializerExclusionPattern", "org\\.apache\\.tomcat\\..*");
                 JakartaWebSocketServletContainerInitializer.configure(webapp, null);
                 contexts.addHandler(webapp);
             }

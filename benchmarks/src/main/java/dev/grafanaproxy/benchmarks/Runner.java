@@ -130,6 +130,7 @@ public final class Runner {
         if (!row.jvm()) {
             String base = row.system().equals("direct") ? "http://127.0.0.1:" + upstreamPort
                     : "http://127.0.0.1:" + nginxProxyPort + "/grafana";
+            Clients.check(base + "/1k.json", cookie, SMALL);
             // nginx is warm from the first request on, but its proxy's upstream keep-alive pool is not
             Load.wrk(base + "/1k.json", 2, 32, Math.min(5, warmup), cookie, null);
             throughput(f, base);
@@ -141,6 +142,7 @@ public final class Runner {
         }
         try (ServerProcess server = start(row, 200)) {
             String base = "http://127.0.0.1:" + server.port() + "/grafana";
+            Clients.check(base + "/1k.json", cookie, SMALL);
             log("warm-up " + warmup + " s");
             Load.wrk(base + "/1k.json", 2, 32, warmup, cookie, null);
             if (runs("large")) {
