@@ -5,6 +5,7 @@ import dev.grafanaproxy.config.ProxyConfig;
 import dev.grafanaproxy.identity.IdentityHeaders;
 import dev.grafanaproxy.metrics.ProxyMetrics;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -183,12 +184,12 @@ public class ProxyServlet extends HttpServlet {
         }
         String logTarget = request.getMethod() + " " + request.getRequestURI(); // as the client sent it
 
-        AsyncContext async = request.startAsync();
-        async.setTimeout(0); // Grafana's own timeouts apply; a long download must not be cut by the container
+        AsyncContext async = startAsync(request);
 
         BasicHttpRequest upstreamRequest = newUpstreamRequest(request, u, pathAndQuery);
         ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget);
         async.addListener(relay);
+        handOver(request, relay);
 
         RequestBody body = newRequestBody(request, relay);
         AsyncEntityProducer entity = body;
@@ -200,6 +201,27 @@ public class ProxyServlet extends HttpServlet {
         relay.upstream(exchange);
         if (body != null) {
             body.start();
+        }
+    }
+
+    /**
+     * Goes async with no container timeout (Grafana's own timeouts apply; a long download must not
+     * be cut), registering first the listener a filter left in {@link #COMPLETION_LISTENER_ATTRIBUTE}.
+     */
+    private static AsyncContext startAsync(HttpServletRequest request) {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        if (request.getAttribute(COMPLETION_LISTENER_ATTRIBUTE) instanceof AsyncListener listener) {
+            async.addListener(listener);
+        }
+        return async;
+    }
+
+    /** The relay also tells the filter's listener itself when the client went away (see ResponseRelay). */
+    private static void handOver(HttpServletRequest request, ResponseRelay relay) {
+        if (request.getAttribute(COMPLETION_LISTENER_ATTRIBUTE) instanceof AsyncListener listener) {
+            request.removeAttribute(COMPLETION_LISTENER_ATTRIBUTE);
+            relay.completionListener(listener);
         }
     }
 
@@ -232,6 +254,22 @@ public class ProxyServlet extends HttpServlet {
     }
 
     // --- routes: the same stages towards a route's target --------------------------------------
+
+    /**
+     * Request attribute set when the client went away before its response was complete, so that
+     * the audit line and the request metrics say so (status 499, as nginx logs it) instead of
+     * the status Grafana answered.
+     */
+    public static final String CLIENT_GONE_ATTRIBUTE = "dev.grafanaproxy.proxy.ClientGone";
+
+    /**
+     * Request attribute a filter may set to an {@link AsyncListener} that must see the response
+     * complete: the servlet registers it (and removes the attribute) as soon as it goes async,
+     * before anything can complete the request, and calls its {@code onComplete} itself when the
+     * client went away, since Tomcat calls no listener after a client reset mid-upload. The
+     * listener must therefore tolerate a second call.
+     */
+    public static final String COMPLETION_LISTENER_ATTRIBUTE = "dev.grafanaproxy.proxy.CompletionListener";
 
     /** Request attribute holding the {@link RouteTable.Compiled} route a request takes. */
     static final String ROUTE_ATTRIBUTE = "dev.grafanaproxy.proxy.Route";
@@ -275,11 +313,11 @@ public class ProxyServlet extends HttpServlet {
                 + " (route " + route.name() + ")";
         BasicHttpRequest upstreamRequest = newRouteRequest(request, u, route, session, pathAndQuery);
 
-        AsyncContext async = request.startAsync();
-        async.setTimeout(0);
+        AsyncContext async = startAsync(request);
         ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget,
                 route.toGrafana() ? "Grafana" : "the target of route " + route.name());
         async.addListener(relay);
+        handOver(request, relay);
         RequestBody body = newRequestBody(request, relay);
         AsyncEntityProducer entity = body;
         if (body == null && request.getContentLengthLong() == 0) {

@@ -56,6 +56,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private boolean upstreamEnded;
     private boolean finished;
     private volatile UpstreamExchange upstream;
+    /** A filter's listener for the end of the request, told directly when the client goes away. */
+    private volatile AsyncListener completion;
     /** Completes the exchange's future: HttpClient's contract for a response consumer. */
     private FutureCallback<Void> result;
 
@@ -74,6 +76,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         this.response = response;
         this.async = async;
         this.logTarget = logTarget;
+    }
+
+    void completionListener(AsyncListener listener) {
+        this.completion = listener;
     }
 
     void upstream(UpstreamExchange exchange) {
@@ -320,9 +326,23 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                 cause == null ? "no detail" : UpstreamFailure.describe(cause));
         cancelUpstream();
         try {
+            request.setAttribute(ProxyServlet.CLIENT_GONE_ATTRIBUTE, Boolean.TRUE);
+        } catch (IllegalStateException | NullPointerException recycled) {
+            // the container already finished the request on its own
+        }
+        try {
             async.complete();
         } catch (IllegalStateException e) {
             // already completed by the container's error handling
+        }
+        // Tomcat calls no AsyncListener after a client reset mid-upload: tell the filter ourselves
+        AsyncListener end = completion;
+        if (end != null) {
+            try {
+                end.onComplete(new AsyncEvent(async, request, response));
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: end-of-request listener failed ({})", logTarget, e.toString());
+            }
         }
     }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * "Who looked at what": one line per request at INFO on the logger {@value #LOGGER}, in logfmt
  * ({@code key=value}, values with spaces quoted) so log pipelines can parse it:
  * <pre>time=2026-11-23T06:40:00.123Z outcome=ok user=alice role=Admin org=2 method=GET path=/grafana/d/abc client=10.0.0.7 status=200 duration_ms=12</pre>
- * Refusals use the same logger with {@code outcome=rejected} (or {@code forbidden}) and the reason.
+ * A client that went away before its response was complete gives {@code outcome=client_gone
+ * status=499}. Refusals use the same logger with {@code outcome=rejected} (or {@code forbidden})
+ * and the reason.
  * Never a token or cookie; the query string only with {@code audit.query=true}, and even then
  * without {@code auth_token}. The line is formatted on the request's thread (so {@code time} is
  * when the request completed) and written by the {@link AuditWriter} shared by all snapshots.
@@ -45,8 +47,8 @@ final class AuditLog {
      * A forwarded request, once its response is complete. {@code requestFields} comes from
      * {@link #describe} at the start: the request object may be recycled by the time this runs.
      */
-    void forwarded(String requestFields, Identity identity, int status, long startNanos) {
-        StringBuilder line = start("ok");
+    void forwarded(String requestFields, String outcome, Identity identity, int status, long startNanos) {
+        StringBuilder line = start(outcome);
         if (identity != null) {
             field(line, "user", identity.login() != null ? identity.login() : identity.email());
             field(line, "role", identity.role() == null ? null : identity.role().grafanaName());

@@ -9,6 +9,7 @@ import dev.grafanaproxy.identity.IdentityRejectedException;
 import dev.grafanaproxy.metrics.ProxyMetrics;
 import dev.grafanaproxy.proxy.ProxyConfigHolder;
 import dev.grafanaproxy.proxy.ProxyMetricsHolder;
+import dev.grafanaproxy.proxy.ProxyServlet;
 import dev.grafanaproxy.proxy.RequestPaths;
 import dev.grafanaproxy.proxy.RouteSession;
 import dev.grafanaproxy.token.ExtractedToken;
@@ -29,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -48,6 +50,8 @@ import java.util.Optional;
  */
 public class AuthFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
+    /** What the audit log and the metrics record for a client that went away mid-response (nginx's code). */
+    static final int CLIENT_CLOSED_REQUEST = 499;
 
     private ProxyConfig initialConfig;
     private ConfigHolder holder;
@@ -199,34 +203,82 @@ public class AuthFilter implements Filter {
         String method = request.getMethod();
         ProxyMetrics metrics = this.metrics;
         Runnable done = () -> {
-            int status = response.getStatus();
+            boolean gone;
+            int status;
+            try {
+                gone = request.getAttribute(ProxyServlet.CLIENT_GONE_ATTRIBUTE) != null;
+                status = gone ? CLIENT_CLOSED_REQUEST : response.getStatus();
+            } catch (RuntimeException recycled) {
+                // Tomcat may recycle the request of a connection that failed before the listeners
+                // run: only a client that went away leaves it so
+                gone = true;
+                status = CLIENT_CLOSED_REQUEST;
+            }
             if (audited) {
-                policy.audit.forwarded(fields, identity, status, start);
+                policy.audit.forwarded(fields, gone ? "client_gone" : "ok", identity, status, start);
             }
             metrics.request(method, status, System.nanoTime() - start);
         };
-        chain.doFilter(request, response);
-        if (request.isAsyncStarted()) {
-            request.getAsyncContext().addListener(new AsyncListener() {
-                @Override
-                public void onComplete(AsyncEvent event) {
-                    done.run();
+        OnceComplete completion = new OnceComplete(done);
+        // the proxy registers it right after startAsync: added here after doFilter, it could miss a
+        // request that a client reset completed meanwhile (seen on Tomcat under aborted uploads)
+        request.setAttribute(ProxyServlet.COMPLETION_LISTENER_ATTRIBUTE, completion);
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            boolean registered = request.getAttribute(ProxyServlet.COMPLETION_LISTENER_ATTRIBUTE) == null;
+            request.removeAttribute(ProxyServlet.COMPLETION_LISTENER_ATTRIBUTE);
+            if (request.isAsyncStarted()) {
+                if (!registered) {
+                    request.getAsyncContext().addListener(completion);
                 }
+            } else {
+                completion.run();
+            }
+        }
+    }
 
-                @Override
-                public void onTimeout(AsyncEvent event) {
-                }
+    /** Runs the end-of-request bookkeeping once: when the async response completes, or at once. */
+    private static final class OnceComplete implements AsyncListener, Runnable {
+        private final Runnable done;
+        private final AtomicBoolean ran = new AtomicBoolean();
 
-                @Override
-                public void onError(AsyncEvent event) {
-                }
+        OnceComplete(Runnable done) {
+            this.done = done;
+        }
 
-                @Override
-                public void onStartAsync(AsyncEvent event) {
-                }
-            });
-        } else {
-            done.run();
+        @Override
+        public void run() {
+            if (ran.compareAndSet(false, true)) {
+                done.run();
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            run();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        /**
+         * An I/O error on the client's connection. Tomcat does not always go on to call
+         * {@link #onComplete} after a client reset mid-upload, so the request ends here.
+         */
+        @Override
+        public void onError(AsyncEvent event) {
+            try {
+                event.getSuppliedRequest().setAttribute(ProxyServlet.CLIENT_GONE_ATTRIBUTE, Boolean.TRUE);
+            } catch (RuntimeException recycled) {
+                // nothing to mark any more
+            }
+            run();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
         }
     }
 

@@ -130,6 +130,7 @@ class ProxyFailuresIT {
             throws Exception {
         long declared = 10L << 20;
         byte[] part = new byte[1 << 20];
+        e2e.server(kind).clearLogLines();
         for (int attempt = 0; attempt < 5; attempt++) {
             grafana.clearReceived();
             RawHttp c = RawHttp.connect(e2e.server(kind).port());
@@ -151,6 +152,16 @@ class ProxyFailuresIT {
         // and the proxy still serves
         assertThat(RawHttp.exchange(e2e.server(kind).port(), RawHttp.get("/grafana/api/health")).status())
                 .isEqualTo(200);
+        // the audit log tells the broken-off uploads from answered ones (its lines are written by a thread of its own)
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (e2e.server(kind).logLines().stream().filter(l -> l.contains("path=/grafana/upload")).count() < 5
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(e2e.server(kind).logLines())
+                .filteredOn(l -> l.contains("path=/grafana/upload"))
+                .hasSize(5)
+                .allMatch(l -> l.contains("outcome=client_gone user=- method=POST path=/grafana/upload client=127.0.0.1 status=499"));
     }
 
     @ParameterizedTest
