@@ -264,8 +264,8 @@ public class AuthFilter implements Filter {
         }
 
         /**
-         * An I/O error on the client's connection. Tomcat does not always go on to call
-         * {@link #onComplete} after a client reset mid-upload, so the request ends here.
+         * An I/O error on the client's connection, reported by the container: the client went away,
+         * and the request ends here (whether or not {@link #onComplete} follows).
          */
         @Override
         public void onError(AsyncEvent event) {
