@@ -634,6 +634,19 @@ public class ProxyServlet extends HttpServlet {
             } else if (name.equalsIgnoreCase("Set-Cookie")) {
                 value = rewriter.setCookie(value, mount);
             }
+            copyResponseHeader(response, name, value);
+        }
+    }
+
+    /**
+     * Adds one of Grafana's response headers. {@code Date} may appear once only, and Jetty has
+     * already put its own on the response (Tomcat adds one only if none is set): Grafana's
+     * replaces it, so the client sees when the answer was made.
+     */
+    private static void copyResponseHeader(HttpServletResponse response, String name, String value) {
+        if (name.equalsIgnoreCase("Date")) {
+            response.setHeader(name, value);
+        } else {
             response.addHeader(name, value);
         }
     }
@@ -654,7 +667,7 @@ public class ProxyServlet extends HttpServlet {
             if (HeaderRules.dropFromResponse(name, connectionTokens) || name.equalsIgnoreCase("Set-Cookie")) {
                 continue;
             }
-            response.addHeader(name, h.getValue());
+            copyResponseHeader(response, name, h.getValue());
         }
     }
 }
