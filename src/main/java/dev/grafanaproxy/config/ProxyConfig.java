@@ -428,6 +428,11 @@ public final class ProxyConfig {
                 throw bad(k, "expected an http or https URL");
             }
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() == null
+                    && u.getRawAuthority() != null && u.getRawAuthority().contains("_")) {
+                // a Docker Compose v1 container name (project_grafana_1): URLs do not allow '_'
+                throw bad(k, "a host name may not contain '_'; use a name or network alias without it, e.g. http://grafana:3000");
+            }
             if (!(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
                 throw bad(k, "expected an http or https URL with a host, e.g. http://127.0.0.1:3000");
             }

@@ -334,6 +334,13 @@ class ProxyConfigTest {
         }
 
         @ParameterizedTest
+        @ValueSource(strings = {"http://project_grafana_1:3000", "https://grafana_1", "http://my_grafana:3000/sub"})
+        void hostNamesWithUnderscoresAreRefusedWithTheReason(String url) {
+            assertThat(error("grafana.url", "grafana.url", url)).hasMessage(invalid("grafana.url", url,
+                    "a host name may not contain '_'; use a name or network alias without it, e.g. http://grafana:3000"));
+        }
+
+        @ParameterizedTest
         @ValueSource(strings = {"http://gra fana", "http://[::1", "http://grafana:3000/a b", "127.0.0.1:3000", "http://"})
         void unparsableGrafanaUrl(String url) {
             assertThat(error("grafana.url", "grafana.url", url)).hasMessage(invalid("grafana.url", url,
