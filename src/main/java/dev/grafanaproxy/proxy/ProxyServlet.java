@@ -188,8 +188,7 @@ public class ProxyServlet extends HttpServlet {
 
         BasicHttpRequest upstreamRequest = newUpstreamRequest(request, u, pathAndQuery);
         ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget);
-        async.addListener(relay);
-        handOver(request, relay);
+        listen(request, async, relay);
 
         RequestBody body = newRequestBody(request, relay);
         AsyncEntityProducer entity = body;
@@ -204,23 +203,22 @@ public class ProxyServlet extends HttpServlet {
         }
     }
 
-    /**
-     * Goes async with no container timeout (Grafana's own timeouts apply; a long download must not
-     * be cut), registering first the listener a filter left in {@link #COMPLETION_LISTENER_ATTRIBUTE}.
-     */
+    /** Goes async with no container timeout: Grafana's own timeouts apply, a long download must not be cut. */
     private static AsyncContext startAsync(HttpServletRequest request) {
         AsyncContext async = request.startAsync();
         async.setTimeout(0);
-        if (request.getAttribute(COMPLETION_LISTENER_ATTRIBUTE) instanceof AsyncListener listener) {
-            async.addListener(listener);
-        }
         return async;
     }
 
-    /** The relay also tells the filter's listener itself when the client went away (see ResponseRelay). */
-    private static void handOver(HttpServletRequest request, ResponseRelay relay) {
+    /**
+     * Registers the relay, then the listener a filter left in {@link #COMPLETION_LISTENER_ATTRIBUTE},
+     * before the exchange starts; the relay also tells that listener itself when the client went away.
+     */
+    private static void listen(HttpServletRequest request, AsyncContext async, ResponseRelay relay) {
+        async.addListener(relay);
         if (request.getAttribute(COMPLETION_LISTENER_ATTRIBUTE) instanceof AsyncListener listener) {
             request.removeAttribute(COMPLETION_LISTENER_ATTRIBUTE);
+            async.addListener(listener);
             relay.completionListener(listener);
         }
     }
@@ -264,8 +262,8 @@ public class ProxyServlet extends HttpServlet {
 
     /**
      * Request attribute a filter may set to an {@link AsyncListener} that must see the response
-     * complete: the servlet registers it (and removes the attribute) as soon as it goes async,
-     * before anything can complete the request, and calls its {@code onComplete} itself when the
+     * complete: the servlet registers it (and removes the attribute) when it goes async, before
+     * the exchange with Grafana starts and so before anything can complete the request, and calls its {@code onComplete} itself when the
      * client went away, since Tomcat calls no listener after a client reset mid-upload. The
      * listener must therefore tolerate a second call.
      */
@@ -316,8 +314,7 @@ public class ProxyServlet extends HttpServlet {
         AsyncContext async = startAsync(request);
         ResponseRelay relay = new ResponseRelay(this, u, request, response, async, logTarget,
                 route.toGrafana() ? "Grafana" : "the target of route " + route.name());
-        async.addListener(relay);
-        handOver(request, relay);
+        listen(request, async, relay);
         RequestBody body = newRequestBody(request, relay);
         AsyncEntityProducer entity = body;
         if (body == null && request.getContentLengthLong() == 0) {

@@ -68,11 +68,6 @@ final class UpstreamExchange {
         }
     }
 
-    boolean isDone() {
-        Future<?> f = future;
-        return f != null && f.isDone();
-    }
-
     /** Breaks the exchange off: closes its connection if it has one, stops it getting one if not. */
     void cancel() {
         Object previous = runtime.getAndSet(CANCELLED);
