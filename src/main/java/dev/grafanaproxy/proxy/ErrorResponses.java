@@ -16,8 +16,26 @@ public final class ErrorResponses {
 
     /** Writes the error if the response is not committed yet; returns false if it was too late. */
     public static boolean send(HttpServletResponse response, int status, String message) {
-        if (response.isCommitted()) {
+        byte[] body = prepare(response, status, message);
+        if (body == null) {
             return false;
+        }
+        try {
+            response.getOutputStream().write(body);
+        } catch (IOException | IllegalStateException e) {
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Sets the error's status and headers and returns its body for the caller to write (a response
+     * in non-blocking mode must be written when the container says it is ready), or {@code null}
+     * if the response is committed already.
+     */
+    static byte[] prepare(HttpServletResponse response, int status, String message) {
+        if (response.isCommitted()) {
+            return null;
         }
         response.resetBuffer();
         response.setStatus(status);
@@ -25,12 +43,7 @@ public final class ErrorResponses {
         response.setHeader("Cache-Control", "no-store");
         byte[] body = json(message);
         response.setContentLength(body.length);
-        try {
-            response.getOutputStream().write(body);
-        } catch (IOException | IllegalStateException e) {
-            return false;
-        }
-        return true;
+        return body;
     }
 
     /** {@code {"message":"..."}} as UTF-8, with the message JSON-escaped. */

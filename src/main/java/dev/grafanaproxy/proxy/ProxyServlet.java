@@ -213,8 +213,12 @@ public class ProxyServlet extends HttpServlet {
     /**
      * Registers the relay, then the listener a filter left in {@link #COMPLETION_LISTENER_ATTRIBUTE},
      * before the exchange starts; the relay also tells that listener itself when the client went away.
+     * The relay becomes the response's write listener here, on the container's thread (see
+     * {@link ResponseRelay#startWriting()}).
      */
-    private static void listen(HttpServletRequest request, AsyncContext async, ResponseRelay relay) {
+    private static void listen(HttpServletRequest request, AsyncContext async, ResponseRelay relay)
+            throws IOException {
+        relay.startWriting();
         async.addListener(relay);
         if (request.getAttribute(COMPLETION_LISTENER_ATTRIBUTE) instanceof AsyncListener listener) {
             request.removeAttribute(COMPLETION_LISTENER_ATTRIBUTE);

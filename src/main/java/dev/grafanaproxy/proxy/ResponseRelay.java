@@ -62,6 +62,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     /** Bytes written to the client but not yet granted back to HttpCore (no capacity channel yet). */
     private int ungranted;
     private boolean headersSent;
+    /** The relay answers with its own error (a refusal, a 502/504): Grafana's callbacks no longer count. */
+    private boolean ownAnswer;
+    /** Grafana's head while its small body is still arriving (see {@link #WHOLE_BODY_LIMIT}). */
+    private HttpResponse heldHead;
     private boolean upstreamEnded;
     private boolean finished;
     private volatile UpstreamExchange upstream;
@@ -122,25 +126,47 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     @Override
     public void consumeResponse(HttpResponse upstreamResponse, EntityDetails entity, HttpContext context,
                                 FutureCallback<Void> resultCallback) throws IOException {
+        boolean whole = entity != null && entity.getContentLength() >= 0
+                && entity.getContentLength() <= WHOLE_BODY_LIMIT;
         synchronized (this) {
-            if (finished) {
+            if (finished || ownAnswer) {
                 return;
             }
             result = resultCallback;
             servlet.metrics().upstreamResponse(System.nanoTime() - startNanos);
-            servlet.onServerResponseHeaders(request, response, upstreamConfig, upstreamResponse);
-            headersSent = true;
+            if (whole) {
+                heldHead = upstreamResponse;
+            } else {
+                sendHead(upstreamResponse);
+            }
             if (entity == null) {
                 upstreamEnded = true;
             }
-            out = response.getOutputStream();
         }
         if (entity == null) {
             resultCallback.completed(null);
         }
-        // registering the listener makes the container call onWritePossible, which sends the
-        // headers (and completes a body-less response) without waiting for body bytes
-        out.setWriteListener(this);
+        drain(); // sends the headers at once (an event stream's first event may be long in coming)
+    }
+
+    /**
+     * Registers this relay as the response's write listener. Called on the container thread that
+     * runs the servlet, before the exchange starts: Tomcat runs the first {@code onWritePossible}
+     * on the calling thread, and from an HttpCore I/O thread that would go on to complete the
+     * request and serve the connection's next one there, stalling every exchange of that thread.
+     */
+    void startWriting() throws IOException {
+        ServletOutputStream o = response.getOutputStream();
+        synchronized (this) {
+            out = o;
+        }
+        o.setWriteListener(this);
+    }
+
+    /** Applies Grafana's status and headers to the client's response; the lock is held. */
+    private void sendHead(HttpResponse upstreamResponse) {
+        servlet.onServerResponseHeaders(request, response, upstreamConfig, upstreamResponse);
+        headersSent = true;
     }
 
     @Override
@@ -168,7 +194,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             return;
         }
         synchronized (this) {
-            if (finished) {
+            if (finished || ownAnswer) {
                 return;
             }
             while (src.hasRemaining()) {
@@ -188,8 +214,15 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     public void streamEnd(List<? extends Header> trailers) {
         FutureCallback<Void> done;
         synchronized (this) {
+            if (ownAnswer) {
+                return;
+            }
             upstreamEnded = true;
             done = result;
+            if (heldHead != null && !finished) {
+                sendHead(heldHead); // the small body is all in: head and body now leave together
+            }
+            heldHead = null;
         }
         if (done != null) {
             done.completed(null); // Grafana's side is complete; the client side drains on its own
@@ -219,6 +252,15 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         clientFailed(t);
     }
 
+    /**
+     * A body whose Content-Length is at most this is relayed whole: the client's response starts
+     * only once all of it is in. Head and body then leave in one write, from one container thread
+     * that also completes the request, instead of a write for the head, another for the body and
+     * a further hand-over to complete (1 KB answers: measured below in benchmarks/run). And should
+     * Grafana break off within such a body, the client still gets a clean 502/504, not a cut body.
+     * Half the flow-control window, so the whole body always fits without a capacity grant.
+     */
+    static final long WHOLE_BODY_LIMIT = UpstreamClient.WINDOW / 2;
     /** Chunk size: HttpCore's read size, so a read fills one chunk. */
     private static final int CHUNK = UpstreamClient.BUFFER_SIZE;
     /** Enough for a full window in flight; more are never needed. */
@@ -251,8 +293,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         boolean complete = false;
         try {
             synchronized (this) {
-                if (finished || out == null) {
-                    return;
+                if (finished || out == null || !headersSent) {
+                    return; // Grafana's head is not in yet, or held until its small body is
                 }
                 try {
                     ByteBuffer head;
@@ -310,21 +352,30 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     /** Grafana failed or broke off: answer 502/504 if we still can, else abort the client. */
     void upstreamFailed(Throwable cause) {
         boolean committed;
+        boolean midBody;
         synchronized (this) {
-            if (finished || upstreamEnded) {
+            if (finished || upstreamEnded || ownAnswer) {
                 // once Grafana's answer is complete, a late cancellation cannot truncate anything:
                 // what is queued still drains to the client
                 return;
             }
-            finished = true;
             committed = headersSent || response.isCommitted();
+            if (committed) {
+                finished = true;
+            } else {
+                ownAnswer = true;
+            }
+            midBody = heldHead != null;
             queue.clear();
+            heldHead = null;
         }
         if (!committed) {
             UpstreamFailure f = UpstreamFailure.classify(cause, upstreamConfig.responseTimeoutText(), targetName);
+            if (midBody) {
+                f = f.midBody(targetName);
+            }
             LOG.warn("{} -> {}: {} ({})", logTarget, f.status(), f.message(), UpstreamFailure.describe(cause));
-            ErrorResponses.send(response, f.status(), f.message());
-            async.complete();
+            answer(f.status(), f.message());
         } else {
             LOG.warn("{}: " + targetName + "'s response broke off mid-body, aborting the client connection ({})", logTarget,
                     UpstreamFailure.describe(cause));
@@ -338,18 +389,33 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
      */
     void refuse(int status, String message) {
         synchronized (this) {
+            if (finished || ownAnswer) {
+                return;
+            }
+            ownAnswer = true;
+            queue.clear();
+            heldHead = null;
+        }
+        answer(status, message);
+    }
+
+    /**
+     * Sends the proxy's own error as the response, through {@link #drain()} like Grafana's bodies:
+     * the response is in non-blocking mode, so it is written only when the container is ready.
+     */
+    private void answer(int status, String message) {
+        byte[] body = ErrorResponses.prepare(response, status, message);
+        synchronized (this) {
             if (finished) {
                 return;
             }
-            finished = true;
-            queue.clear();
+            if (body != null) {
+                queue.addLast(ByteBuffer.wrap(body));
+            }
+            headersSent = true;
+            upstreamEnded = true;
         }
-        ErrorResponses.send(response, status, message);
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // completed by the container's error handling meanwhile
-        }
+        drain();
     }
 
     /** The client went away: cancel the exchange with Grafana. */

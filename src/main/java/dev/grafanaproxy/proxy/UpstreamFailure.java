@@ -36,6 +36,12 @@ record UpstreamFailure(int status, String message) {
         return new UpstreamFailure(HttpServletResponse.SC_BAD_GATEWAY, "the connection to " + target + " failed");
     }
 
+    /** The same failure after Grafana's head arrived: a 502 then says the response broke off. */
+    UpstreamFailure midBody(String target) {
+        return status == HttpServletResponse.SC_BAD_GATEWAY
+                ? new UpstreamFailure(status, target + "'s response broke off") : this;
+    }
+
     /** A short description of the cause for the log, e.g. {@code ConnectException: Connection refused}. */
     static String describe(Throwable cause) {
         Throwable t = unwrap(cause);

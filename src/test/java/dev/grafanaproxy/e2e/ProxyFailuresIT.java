@@ -90,6 +90,30 @@ class ProxyFailuresIT {
         }
     }
 
+    /**
+     * A body small enough to be relayed whole (see ResponseRelay.WHOLE_BODY_LIMIT) has sent the
+     * client nothing yet when Grafana breaks it off: the client gets a clean 502, never a cut body.
+     */
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void aSmallResponseBrokenOffMidBodyGives502(Containers kind) throws Exception {
+        int port = e2e.server(kind).port();
+        RawHttp.Response r = RawHttp.exchange(port, RawHttp.get("/grafana/abort?after=1000&missing=500"));
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.header("Content-Type")).isEqualTo("application/json;charset=utf-8");
+        assertThat(r.bodyText()).isEqualTo("{\"message\":\"Grafana's response broke off\"}");
+        assertThat(r.complete()).isTrue();
+        // just under and just over the limit: the second one is streamed, so it is cut, not answered
+        RawHttp.Response whole = RawHttp.exchange(port, RawHttp.get("/grafana/abort?after=100000&missing=31071"));
+        assertThat(whole.status()).isEqualTo(502);
+        RawHttp.Response streamed = RawHttp.exchange(port, RawHttp.get("/grafana/abort?after=100000&missing=31073"));
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(streamed.complete()).isFalse();
+        // and the connection the client used is still good for its next request
+        RawHttp.Response next = RawHttp.exchange(port, RawHttp.get("/grafana/api/health"));
+        assertThat(next.status()).isEqualTo(200);
+    }
+
     @ParameterizedTest
     @EnumSource(Containers.class)
     void whenTheClientGoesAwayTheRequestToGrafanaIsCancelled(Containers kind) throws Exception {

@@ -12,10 +12,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import jakarta.servlet.ServletException;
+import org.apache.catalina.valves.ValveBase;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -168,6 +177,50 @@ class ProxyIT {
         for (int code : new int[] {201, 202, 204, 400, 403, 404, 409, 418, 500, 503}) {
             RawHttp.Response r = send(kind, RawHttp.get("/grafana/status/" + code));
             assertThat(r.status()).as("status %d", code).isEqualTo(code);
+        }
+    }
+
+    /**
+     * Container work never runs on the proxy's HttpCore I/O threads. Tomcat runs a write listener's
+     * first call on the thread that registers it when that is not one of its own, and then goes on
+     * there to complete the request and serve the connection's next one, pipelined or kept alive:
+     * the host's filters and the token check on a thread every exchange of the web app shares. A
+     * body-less answer (204, 304) is where that happened; pipelining makes the next request ready.
+     */
+    @ParameterizedTest
+    @EnumSource(Containers.class)
+    void containerWorkNeverRunsOnTheProxysIoThreads(Containers kind) throws Exception {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        try (ServletContainer c = kind.builder().contextParams(e2e.baseParams())
+                .tomcatCustomizer(t -> t.getHost().getPipeline().addValve(new ValveBase(true) {
+                    @Override
+                    public void invoke(org.apache.catalina.connector.Request request,
+                                       org.apache.catalina.connector.Response response) throws IOException, ServletException {
+                        threads.add(Thread.currentThread().getName());
+                        getNext().invoke(request, response);
+                    }
+                }))
+                .jettyCustomizer(server -> server.setHandler(new Handler.Wrapper(server.getHandler()) {
+                    @Override
+                    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                        threads.add(Thread.currentThread().getName());
+                        return super.handle(request, response, callback);
+                    }
+                }))
+                .start();
+             RawHttp conn = RawHttp.connect(c.port())) {
+            String[] targets = {"/grafana/status/204", "/grafana/status/201", "/grafana/status/204", "/grafana/etag"};
+            StringBuilder pipelined = new StringBuilder();
+            for (String t : targets) {
+                pipelined.append(RawHttp.get(t));
+            }
+            conn.send(pipelined.toString());
+            int[] expected = {204, 201, 204, 200};
+            for (int i = 0; i < targets.length; i++) {
+                assertThat(conn.readResponse().status()).as(targets[i]).isEqualTo(expected[i]);
+            }
+            assertThat(threads).hasSize(targets.length)
+                    .noneMatch(name -> name.startsWith("grafana-proxy-io"));
         }
     }
 

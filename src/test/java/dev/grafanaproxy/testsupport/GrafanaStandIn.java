@@ -84,8 +84,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <tr><td>{@code /etag}</td><td>200 with {@code ETag: "v1"}; 304 without body if {@code If-None-Match}
  *     names {@code "v1"}</td></tr>
  * <tr><td>{@code /status/{code}}</td><td>that status, body {@code status <code>} (none for 1xx/204/304)</td></tr>
- * <tr><td>{@code /abort?after=N[&chunked=true]}</td><td>headers announcing N + 1,000,000 bytes
- *     (or chunked), then {@code TestData.stream(N)}, then the TCP connection is closed</td></tr>
+ * <tr><td>{@code /abort?after=N[&missing=M][&chunked=true]}</td><td>headers announcing N + M bytes
+ *     (M defaults to 1,000,000; or chunked), then {@code TestData.stream(N)}, then the TCP connection
+ *     is closed</td></tr>
  * <tr><td>{@code /hop}</td><td>200 with hop-by-hop headers {@code Connection: X-Hop-Custom},
  *     {@code X-Hop-Custom: 1}, {@code Keep-Alive: timeout=5}, {@code Proxy-Authenticate: Basic},
  *     {@code Trailer: X-T}, {@code Upgrade: h2c} and the end-to-end {@code X-End-To-End: kept}.
@@ -701,7 +702,8 @@ public final class GrafanaStandIn implements AutoCloseable {
                         .map(String::trim).anyMatch(t -> t.equals("\"v1\"") || t.equals("W/\"v1\"")));
                 respond(response, callback, match ? 304 : 200, "text/plain", "etag-v1".getBytes(StandardCharsets.US_ASCII));
             }
-            case "/abort" -> abort(request, response, callback, longParam(q, "after", 1000), "true".equals(q.get("chunked")));
+            case "/abort" -> abort(request, response, callback, longParam(q, "after", 1000),
+                    longParam(q, "missing", 1_000_000), "true".equals(q.get("chunked")));
             case "/hop" -> {
                 var h = response.getHeaders();
                 h.add("Connection", "X-Hop-Custom");
@@ -876,11 +878,12 @@ public final class GrafanaStandIn implements AutoCloseable {
         }.iterate();
     }
 
-    private static void abort(Request request, Response response, Callback callback, long after, boolean chunked) {
+    private static void abort(Request request, Response response, Callback callback, long after, long missing,
+                              boolean chunked) {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
         if (!chunked) {
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, after + 1_000_000);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, after + missing);
         }
         byte[] b = new byte[(int) after];
         TestData.copy(0, b, 0, b.length);

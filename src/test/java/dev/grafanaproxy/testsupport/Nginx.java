@@ -56,6 +56,9 @@ public final class Nginx implements AutoCloseable {
         Files.createDirectories(dir.resolve("conf.d"));
         Files.createDirectories(dir.resolve("temp"));
         Files.writeString(dir.resolve("conf.d/site.conf"), site, StandardCharsets.UTF_8);
+        // nginx appends: a run of the same test without "mvn clean" must not read the last run's lines
+        Files.deleteIfExists(dir.resolve("access.log"));
+        Files.deleteIfExists(dir.resolve("error.log"));
         String main = """
                 daemon off;
                 worker_processes 1;
