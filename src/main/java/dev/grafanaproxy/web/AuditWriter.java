@@ -49,7 +49,22 @@ final class AuditWriter implements AutoCloseable {
     private long lastWarning;
 
     AuditWriter() {
-        this(CAPACITY, AUDIT::info, LOG::warn, System::nanoTime);
+        this(CAPACITY, sink(), LOG::warn, System::nanoTime);
+    }
+
+    /**
+     * Where lines go: the audit logger. When SLF4J is bound to JUL (the binding the WAR bundles),
+     * straight to the same JUL logger with the source named, as the binding would have named it
+     * ({@code AuditWriter writeOne}): the binding finds the source by walking the stack for every
+     * line, which was most of the writer's cost.
+     */
+    private static Consumer<String> sink() {
+        if ("org.slf4j.jul.JDK14LoggerAdapter".equals(AUDIT.getClass().getName())) {
+            java.util.logging.Logger jul = java.util.logging.Logger.getLogger(AuditLog.LOGGER);
+            String source = AuditWriter.class.getName();
+            return line -> jul.logp(java.util.logging.Level.INFO, source, "writeOne", line);
+        }
+        return AUDIT::info;
     }
 
     /**

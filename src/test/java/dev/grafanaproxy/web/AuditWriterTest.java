@@ -33,6 +33,55 @@ class AuditWriterTest {
         return w;
     }
 
+    /**
+     * With the bundled SLF4J binding, lines go to the JUL logger {@code grafana.proxy.audit} at INFO,
+     * naming the source as the binding did, and that logger's level still decides.
+     */
+    @Test
+    void theDefaultSinkIsTheJulAuditLoggerAtInfoWithItsSourceNamed() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(AuditLog.LOGGER);
+        List<java.util.logging.LogRecord> records = new CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level before = jul.getLevel();
+        jul.addHandler(handler);
+        try {
+            AuditWriter w = new AuditWriter();
+            writers.add(w);
+            w.write("outcome=ok user=alice");
+            w.close();
+            assertThat(records).hasSize(1);
+            java.util.logging.LogRecord r = records.get(0);
+            assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.INFO);
+            assertThat(r.getLoggerName()).isEqualTo("grafana.proxy.audit");
+            assertThat(r.getMessage()).isEqualTo("outcome=ok user=alice");
+            assertThat(r.getSourceClassName()).isEqualTo(AuditWriter.class.getName());
+            assertThat(r.getSourceMethodName()).isEqualTo("writeOne");
+
+            jul.setLevel(java.util.logging.Level.WARNING);
+            AuditWriter quiet = new AuditWriter();
+            writers.add(quiet);
+            quiet.write("outcome=ok user=bob");
+            quiet.close();
+            assertThat(records).as("below the logger's level nothing is written").hasSize(1);
+        } finally {
+            jul.removeHandler(handler);
+            jul.setLevel(before);
+        }
+    }
+
     @Test
     void linesAreWrittenInOrderByOneBackgroundThreadAndCloseWaitsForThem() {
         List<String> threads = new CopyOnWriteArrayList<>();
