@@ -39,6 +39,10 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
     /** Someone wanted to pump while another thread was: the reader looks again before it stops. */
     private boolean pumpAgain;
     private boolean failed;
+    /** Bytes read from the client so far: a body with a length is complete when all are in. */
+    private long received;
+    /** The container called {@link #onAllDataRead}; see there for why that alone is not the end. */
+    private boolean allDataSignalled;
 
     /**
      * @param contentLength the client's {@code Content-Length}, or -1 to send chunked
@@ -99,6 +103,9 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
                         if (pumpAgain) {
                             continue;
                         }
+                        if (allDataSignalled && contentLength < 0) {
+                            clientEof = true; // nothing left to read, and the container said so
+                        }
                         reading = false; // the container calls onDataAvailable when more arrives
                         ch = channel;
                         break;
@@ -110,6 +117,10 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
                         clientEof = true;
                     } else {
                         buffer.put(chunk, 0, n);
+                        received += n;
+                        if (contentLength >= 0 && received >= contentLength) {
+                            clientEof = true; // all of it: no need to wait for the container to say so
+                        }
                     }
                 }
                 if (n > 0) {
@@ -127,16 +138,22 @@ final class RequestBody implements AsyncEntityProducer, ReadListener {
         }
     }
 
+    /**
+     * The container says the body is complete, which is not always so on Tomcat: when this relay
+     * reads on HttpCore's I/O thread (after the buffer was full) while a container thread finishes
+     * an {@code onDataAvailable} dispatch, Tomcat can see its input buffer empty in the middle of
+     * a refill, find the socket's share of the body consumed, and call this while the last bytes
+     * still sit in its buffer (seen in {@code ProxyLoadIT}: 98 304 of 100 003 bytes read, the rest
+     * never sent, and Grafana waiting for them until its read timed out). So a body with a length
+     * ends only when all its bytes are in, and any body only once the stream has nothing more to
+     * read: this reads on until then.
+     */
     @Override
-    public void onAllDataRead() {
-        DataStreamChannel ch;
+    public void onAllDataRead() throws IOException {
         synchronized (this) {
-            clientEof = true;
-            ch = channel;
+            allDataSignalled = true;
         }
-        if (ch != null) {
-            ch.requestOutput();
-        }
+        pump();
     }
 
     @Override
