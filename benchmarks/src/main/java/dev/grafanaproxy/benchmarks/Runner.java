@@ -26,7 +26,8 @@ import java.util.Random;
  * time, each JVM warmed up before it is measured; writes the report to {@code benchmarks/results}.
  * Started by {@code benchmarks/run}, which builds what it needs; arguments are {@code key=value}:
  * {@code war}, {@code classpath}, {@code out} (results directory), {@code work}, and optionally
- * {@code warmup}/{@code seconds} (per workload), {@code only} (comma-separated row ids).
+ * {@code warmup}/{@code seconds} (per workload), {@code only} (comma-separated row ids), and
+ * {@code pair=<B.war>} (with {@code pair.path}, {@code rounds}) for a paired A/B instead (see {@link Pair}).
  */
 public final class Runner {
 
@@ -108,6 +109,10 @@ public final class Runner {
         nginxProxyPort = Ports.free();
         List<String> only = args.containsKey("only") ? List.of(args.get("only").split(",")) : null;
         try (Nginx nginx = Nginx.start(work.resolve("nginx"), docroot, upstreamPort, nginxProxyPort)) {
+            if (args.containsKey("pair")) {
+                pair(only);
+                return;
+            }
             for (Row row : ROWS) {
                 if (only == null || only.contains(row.id())) {
                     log("== " + row.title());
@@ -123,6 +128,30 @@ public final class Runner {
         }
         Path out = report.write(Path.of(args.get("out")), args.get("war"));
         log("report: " + out);
+    }
+
+    /** {@code pair=<B.war>}: a paired A/B of {@code war} (A) against B in each WAR row selected. */
+    private void pair(List<String> only) throws Exception {
+        String path = args.getOrDefault("pair.path", "/1k.json");
+        long length = path.startsWith("/10m") ? LARGE : SMALL;
+        int rounds = Integer.parseInt(args.getOrDefault("rounds", "5"));
+        for (Row row : ROWS) {
+            if (row.system().equals("war") && (only == null || only.contains(row.id()))) {
+                log("== paired A/B: " + row.title());
+                Path out = Pair.run(war -> {
+                    try {
+                        return start(row, 200, war);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }, Path.of(args.get("war")), Path.of(args.get("pair")), row.container(), "/grafana" + path, length,
+                        cookie, warmup, seconds, rounds, Path.of(args.get("out")));
+                log("report: " + out);
+            }
+        }
     }
 
     private void measure(Row row) throws Exception {
@@ -219,6 +248,10 @@ public final class Runner {
     }
 
     private ServerProcess start(Row row, int threads) throws IOException, InterruptedException {
+        return start(row, threads, Path.of(args.get("war")));
+    }
+
+    private ServerProcess start(Row row, int threads, Path war) throws IOException, InterruptedException {
         Map<String, String> ctx = new LinkedHashMap<>();
         if (row.system().equals("war")) {
             ctx.put("grafana.url", "http://127.0.0.1:" + upstreamPort);
@@ -234,8 +267,8 @@ public final class Runner {
             });
         }
         return ServerProcess.start(args.get("classpath"), row.container(), row.system(), threads,
-                "http://127.0.0.1:" + upstreamPort, docroot, Path.of(args.get("war")),
-                work.resolve("servers").resolve(row.id() + "-" + threads), ctx);
+                "http://127.0.0.1:" + upstreamPort, docroot, war,
+                work.resolve("servers").resolve(row.id() + "-" + threads + "-" + Integer.toHexString(war.hashCode())), ctx);
     }
 
     /** The upstream's files, the signing key's JWKS, and the session cookie every request carries. */
@@ -266,6 +299,8 @@ public final class Runner {
                 .type(JOSEObjectType.JWT).build(), claims);
         jwt.sign(new RSASSASigner(key));
         cookie = COOKIE_NAME + "=" + jwt.serialize();
+        // for measuring by hand against the same upstream (e.g. wrk -H "Cookie: $(cat ...)")
+        Files.writeString(work.resolve("session-cookie.txt"), cookie);
     }
 
     private Path postScript() throws IOException {
@@ -279,6 +314,6 @@ public final class Runner {
     }
 
     static void log(String line) {
-        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.println("[bench " + java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")) + "] " + line);
     }
 }

@@ -31,6 +31,9 @@ final class TomcatServer {
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("maxThreads", Integer.toString(s.threads()));
         connector.setProperty("minSpareThreads", Integer.toString(Math.min(10, s.threads())));
+        // an experiment's connector attribute, e.g. BENCH_JVM_EXTRA=-Dbench.tomcat.socket.appWriteBufSize=65536
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.tomcat."))
+                .forEach(k -> connector.setProperty(k.substring("bench.tomcat.".length()), System.getProperty(k)));
         tomcat.getService().addConnector(connector);
         tomcat.setConnector(connector);
 
