@@ -8,7 +8,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
+import java.util.concurrent.Callable;
 
 /**
  * A paired A/B of two builds of the WAR in one container: both server JVMs run side by side
@@ -27,15 +27,17 @@ final class Pair {
     }
 
     /**
-     * @param start    starts one server JVM with the given WAR
-     * @param url      the URL below a server's port to load, e.g. {@code /grafana/1k.json}
+     * @param startA starts side A's server JVM (with {@code warA}), {@code startB} side B's
+     * @param jvmB   JVM flags given to side B alone, for the report ("" for none)
+     * @param url    the URL below a server's port to load, e.g. {@code /grafana/1k.json}
      */
-    static Path run(Function<Path, ServerProcess> start, Path warA, Path warB, String container, String url,
-                    long length, String cookie, int warmup, int seconds, int rounds, Path out) throws Exception {
+    static Path run(Callable<ServerProcess> startA, Callable<ServerProcess> startB, Path warA, Path warB, String jvmB,
+                    String container, String url, long length, String cookie, int warmup, int seconds, int rounds,
+                    Path out) throws Exception {
         int threads = length > Runner.SMALL ? 1 : 2;
         int connections = length > Runner.SMALL ? 4 : 32;
         List<Round> results = new ArrayList<>();
-        try (ServerProcess a = start.apply(warA); ServerProcess b = start.apply(warB)) {
+        try (ServerProcess a = startA.call(); ServerProcess b = startB.call()) {
             for (ServerProcess s : List.of(a, b)) {
                 Clients.check("http://127.0.0.1:" + s.port() + url, cookie, length);
                 Runner.log("warm-up " + warmup + " s on port " + s.port());
@@ -54,23 +56,26 @@ final class Pair {
                 }
             }
         }
-        return write(out, warA, warB, container, url, "-t" + threads + " -c" + connections, warmup, seconds, results);
+        return write(out, warA, warB, jvmB, container, url, "-t" + threads + " -c" + connections, warmup, seconds, results);
     }
 
     private static Duration cpu(ServerProcess s) {
         return ProcessHandle.of(s.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
-    private static Path write(Path dir, Path warA, Path warB, String container, String url, String wrk, int warmup,
+    private static Path write(Path dir, Path warA, Path warB, String jvmB, String container, String url, String wrk,
+                              int warmup,
                               int seconds, List<Round> rounds) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Paired A/B ").append(LocalDateTime.now().withNano(0).toString().replace('T', ' ')).append("\n\n");
-        md.append("- A: `").append(warA).append("`\n- B: `").append(warB).append("`\n");
+        md.append("- A: `").append(warA).append("`\n- B: `").append(warB).append('`')
+                .append(jvmB.isEmpty() ? "" : ", with the JVM flags `" + jvmB + "`").append('\n');
         md.append("- Both in ").append(container).append(", side by side, each warmed up for ").append(warmup)
                 .append(" s; then alternate rounds of wrk `").append(wrk).append(" -d").append(seconds).append("s` on `")
                 .append(url).append("`.\n\n");
         md.append("Reproduce: `bash benchmarks/run pair=<B.war> war=<A.war> only=").append(container.equals("tomcat") ? "war-tomcat" : "war-jetty")
-                .append(" pair.path=").append(url.substring("/grafana".length())).append("`.\n\n");
+                .append(" pair.path=").append(url.substring("/grafana".length()))
+                .append(jvmB.isEmpty() ? "" : " 'pair.jvm=" + jvmB + "'").append("`.\n\n");
         md.append("| round | side | req/s | p99 ms | server CPU µs per request |\n|---|---|---|---|---|\n");
         int i = 0;
         for (Round r : rounds) {

@@ -27,7 +27,8 @@ import java.util.Random;
  * Started by {@code benchmarks/run}, which builds what it needs; arguments are {@code key=value}:
  * {@code war}, {@code classpath}, {@code out} (results directory), {@code work}, and optionally
  * {@code warmup}/{@code seconds} (per workload), {@code only} (comma-separated row ids), and
- * {@code pair=<B.war>} (with {@code pair.path}, {@code rounds}) for a paired A/B instead (see {@link Pair}).
+ * {@code pair=<B.war>} (with {@code pair.path}, {@code pair.jvm} for side B's own JVM flags, {@code rounds})
+ * for a paired A/B instead (see {@link Pair}).
  */
 public final class Runner {
 
@@ -73,6 +74,8 @@ public final class Runner {
     private int upstreamPort;
     private int nginxProxyPort;
     private double fixedRate = Double.NaN;
+    /** Gives every server JVM of the run a work directory of its own (a paired A/B may run one WAR twice). */
+    private int serversStarted;
     /** Which workloads run (all by default): small, fixed, large, idle, stream, isolation. */
     private final List<String> phases;
 
@@ -138,17 +141,12 @@ public final class Runner {
         for (Row row : ROWS) {
             if (row.system().equals("war") && (only == null || only.contains(row.id()))) {
                 log("== paired A/B: " + row.title());
-                Path out = Pair.run(war -> {
-                    try {
-                        return start(row, 200, war);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException(e);
-                    }
-                }, Path.of(args.get("war")), Path.of(args.get("pair")), row.container(), "/grafana" + path, length,
-                        cookie, warmup, seconds, rounds, Path.of(args.get("out")));
+                Path warA = Path.of(args.get("war"));
+                Path warB = Path.of(args.get("pair"));
+                String jvmB = args.getOrDefault("pair.jvm", "");
+                Path out = Pair.run(() -> start(row, 200, warA, ""), () -> start(row, 200, warB, jvmB), warA, warB,
+                        jvmB, row.container(), "/grafana" + path, length, cookie, warmup, seconds, rounds,
+                        Path.of(args.get("out")));
                 log("report: " + out);
             }
         }
@@ -248,10 +246,11 @@ public final class Runner {
     }
 
     private ServerProcess start(Row row, int threads) throws IOException, InterruptedException {
-        return start(row, threads, Path.of(args.get("war")));
+        return start(row, threads, Path.of(args.get("war")), "");
     }
 
-    private ServerProcess start(Row row, int threads, Path war) throws IOException, InterruptedException {
+    private ServerProcess start(Row row, int threads, Path war, String jvmExtra)
+            throws IOException, InterruptedException {
         Map<String, String> ctx = new LinkedHashMap<>();
         if (row.system().equals("war")) {
             ctx.put("grafana.url", "http://127.0.0.1:" + upstreamPort);
@@ -268,7 +267,7 @@ public final class Runner {
         }
         return ServerProcess.start(args.get("classpath"), row.container(), row.system(), threads,
                 "http://127.0.0.1:" + upstreamPort, docroot, war,
-                work.resolve("servers").resolve(row.id() + "-" + threads + "-" + Integer.toHexString(war.hashCode())), ctx);
+                work.resolve("servers").resolve(row.id() + "-" + threads + "-" + ++serversStarted), ctx, jvmExtra);
     }
 
     /** The upstream's files, the signing key's JWKS, and the session cookie every request carries. */

@@ -30,6 +30,13 @@ final class ServerProcess implements AutoCloseable {
 
     static ServerProcess start(String classpath, String container, String system, int threads, String upstream,
             Path docroot, Path war, Path work, Map<String, String> contextParams) throws IOException, InterruptedException {
+        return start(classpath, container, system, threads, upstream, docroot, war, work, contextParams, "");
+    }
+
+    /** @param jvmExtra more JVM flags for this server alone (a paired A/B's side B), space-separated */
+    static ServerProcess start(String classpath, String container, String system, int threads, String upstream,
+            Path docroot, Path war, Path work, Map<String, String> contextParams, String jvmExtra)
+            throws IOException, InterruptedException {
         int port = Ports.free();
         int statsPort = Ports.free();
         Files.createDirectories(work);
@@ -37,8 +44,10 @@ final class ServerProcess implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Runner.JVM_FLAGS);
         String extra = System.getenv("BENCH_JVM_EXTRA"); // e.g. a JFR recording while profiling
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        for (String flags : new String[] {extra, jvmExtra}) {
+            if (flags != null && !flags.isBlank()) {
+                cmd.addAll(List.of(flags.trim().split("\\s+")));
+            }
         }
         cmd.addAll(List.of("-cp", classpath, BenchServer.class.getName(), "container=" + container,
                 "system=" + system, "port=" + port, "stats-port=" + statsPort, "threads=" + threads,
