@@ -353,21 +353,31 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     void upstreamFailed(Throwable cause) {
         boolean committed;
         boolean midBody;
+        boolean resetHead;
         synchronized (this) {
             if (finished || upstreamEnded || ownAnswer) {
                 // once Grafana's answer is complete, a late cancellation cannot truncate anything:
                 // what is queued still drains to the client
                 return;
             }
-            committed = headersSent || response.isCommitted();
+            // Grafana's head may be on the response without having reached the client: Tomcat's
+            // isReady() says false until its first onWritePossible, so nothing was flushed yet.
+            // Then the client can still get a clean 502 (aborting an uncommitted response made
+            // Tomcat send the status line "HTTP/1.1 -1").
+            committed = response.isCommitted();
+            resetHead = headersSent && !committed;
             if (committed) {
                 finished = true;
             } else {
                 ownAnswer = true;
+                headersSent = false; // drain() sends nothing until the error answer is queued
             }
-            midBody = heldHead != null;
+            midBody = heldHead != null || resetHead;
             queue.clear();
             heldHead = null;
+        }
+        if (resetHead && !resetResponse()) {
+            committed = true;
         }
         if (!committed) {
             UpstreamFailure f = UpstreamFailure.classify(cause, upstreamConfig.responseTimeoutText(), targetName);
@@ -380,6 +390,19 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             LOG.warn("{}: " + targetName + "'s response broke off mid-body, aborting the client connection ({})", logTarget,
                     UpstreamFailure.describe(cause));
             ClientAbort.abort(request, response, async);
+        }
+    }
+
+    /** Clears Grafana's status, headers and buffered body off an uncommitted response; false if it was committed after all. */
+    private boolean resetResponse() {
+        try {
+            response.reset();
+            return true;
+        } catch (IllegalStateException committedMeanwhile) {
+            synchronized (this) {
+                finished = true;
+            }
+            return false;
         }
     }
 

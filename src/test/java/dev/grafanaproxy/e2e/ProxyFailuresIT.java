@@ -84,6 +84,14 @@ class ProxyFailuresIT {
     void aResponseBrokenOffMidBodyIsBrokenOffForTheClient(Containers kind) throws Exception {
         for (String target : new String[] {"/grafana/abort?after=100000", "/grafana/abort?after=100000&chunked=true"}) {
             RawHttp.Response r = RawHttp.exchange(e2e.server(kind).port(), RawHttp.get(target));
+            if (r.status() == 502) {
+                // Grafana broke off before anything was flushed to the client (Tomcat flushes only
+                // after its first onWritePossible): then a clean error is still possible, and due
+                assertThat(r.header("Content-Type")).as(target).startsWith("application/json");
+                assertThat(r.bodyText()).as(target).contains("broke off");
+                assertThat(r.complete()).as(target).isTrue();
+                continue;
+            }
             assertThat(r.status()).as(target).isEqualTo(200);
             assertThat(r.complete()).as(target + ": a truncated body must not look complete").isFalse();
             assertThat(r.bodyLength()).as(target).isLessThanOrEqualTo(100000);
