@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A paired A/B of two builds of the WAR in one container: both server JVMs run side by side
@@ -29,11 +30,13 @@ final class Pair {
     /**
      * @param startA starts side A's server JVM (with {@code warA}), {@code startB} side B's
      * @param jvmB   JVM flags given to side B alone, for the report ("" for none)
-     * @param url    the URL below a server's port to load, e.g. {@code /grafana/1k.json}
+     * @param rowId  the benchmark row both sides run as, e.g. {@code war-tomcat}
+     * @param path   the file below the mount to load, e.g. {@code /1k.json}
      */
     static Path run(Callable<ServerProcess> startA, Callable<ServerProcess> startB, Path warA, Path warB, String jvmB,
-                    String container, String url, long length, String cookie, int warmup, int seconds, int rounds,
+                    String rowId, String path, long length, String cookie, int warmup, int seconds, int rounds,
                     Path out) throws Exception {
+        String url = "/grafana" + path;
         int threads = length > Runner.SMALL ? 1 : 2;
         int connections = length > Runner.SMALL ? 4 : 32;
         List<Round> results = new ArrayList<>();
@@ -56,25 +59,25 @@ final class Pair {
                 }
             }
         }
-        return write(out, warA, warB, jvmB, container, url, "-t" + threads + " -c" + connections, warmup, seconds, results);
+        return write(out, warA, warB, jvmB, rowId, path, "-t" + threads + " -c" + connections, warmup, seconds,
+                results);
     }
 
     private static Duration cpu(ServerProcess s) {
         return ProcessHandle.of(s.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
-    private static Path write(Path dir, Path warA, Path warB, String jvmB, String container, String url, String wrk,
-                              int warmup,
-                              int seconds, List<Round> rounds) throws IOException {
+    private static Path write(Path dir, Path warA, Path warB, String jvmB, String rowId, String path, String wrk,
+                              int warmup, int seconds, List<Round> rounds) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Paired A/B ").append(LocalDateTime.now().withNano(0).toString().replace('T', ' ')).append("\n\n");
         md.append("- A: `").append(warA).append("`\n- B: `").append(warB).append('`')
                 .append(jvmB.isEmpty() ? "" : ", with the JVM flags `" + jvmB + "`").append('\n');
-        md.append("- Both in ").append(container).append(", side by side, each warmed up for ").append(warmup)
-                .append(" s; then alternate rounds of wrk `").append(wrk).append(" -d").append(seconds).append("s` on `")
-                .append(url).append("`.\n\n");
-        md.append("Reproduce: `bash benchmarks/run pair=<B.war> war=<A.war> only=").append(container.equals("tomcat") ? "war-tomcat" : "war-jetty")
-                .append(" pair.path=").append(url.substring("/grafana".length()))
+        md.append("- Both as row ").append(rowId).append(", side by side, each warmed up for ").append(warmup)
+                .append(" s; then alternate rounds of wrk `").append(wrk).append(" -d").append(seconds)
+                .append("s` on `/grafana").append(path).append("`.\n\n");
+        md.append("Reproduce: `bash benchmarks/run pair=<B.war> war=<A.war> only=").append(rowId)
+                .append(" pair.path=").append(path)
                 .append(jvmB.isEmpty() ? "" : " 'pair.jvm=" + jvmB + "'").append("`.\n\n");
         md.append("| round | side | req/s | p99 ms | server CPU µs per request |\n|---|---|---|---|---|\n");
         int i = 0;
@@ -95,7 +98,7 @@ final class Pair {
         return file;
     }
 
-    private static double median(List<Round> rounds, String side, java.util.function.ToDoubleFunction<Round> f) {
+    private static double median(List<Round> rounds, String side, ToDoubleFunction<Round> f) {
         double[] v = rounds.stream().filter(r -> r.side().equals(side)).mapToDouble(f).sorted().toArray();
         if (v.length == 0) {
             return Double.NaN;

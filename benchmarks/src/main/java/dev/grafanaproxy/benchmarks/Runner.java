@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +36,8 @@ public final class Runner {
 
     /** The flags of every server JVM, so that no system gets more heap or a different collector. */
     static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseG1GC");
+
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     static final long SMALL = 1024;
     static final long LARGE = 10L * 1024 * 1024;
@@ -138,15 +142,14 @@ public final class Runner {
         String path = args.getOrDefault("pair.path", "/1k.json");
         long length = path.startsWith("/10m") ? LARGE : SMALL;
         int rounds = Integer.parseInt(args.getOrDefault("rounds", "5"));
+        Path warA = Path.of(args.get("war"));
+        Path warB = Path.of(args.get("pair"));
+        String jvmB = args.getOrDefault("pair.jvm", "");
         for (Row row : ROWS) {
             if (row.system().equals("war") && (only == null || only.contains(row.id()))) {
                 log("== paired A/B: " + row.title());
-                Path warA = Path.of(args.get("war"));
-                Path warB = Path.of(args.get("pair"));
-                String jvmB = args.getOrDefault("pair.jvm", "");
                 Path out = Pair.run(() -> start(row, 200, warA, ""), () -> start(row, 200, warB, jvmB), warA, warB,
-                        jvmB, row.container(), "/grafana" + path, length, cookie, warmup, seconds, rounds,
-                        Path.of(args.get("out")));
+                        jvmB, row.id(), path, length, cookie, warmup, seconds, rounds, Path.of(args.get("out")));
                 log("report: " + out);
             }
         }
@@ -313,6 +316,6 @@ public final class Runner {
     }
 
     static void log(String line) {
-        System.out.println("[bench " + java.time.LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")) + "] " + line);
+        System.out.println("[bench " + LocalTime.now().format(LOG_TIME) + "] " + line);
     }
 }

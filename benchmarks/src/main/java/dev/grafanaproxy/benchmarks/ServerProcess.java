@@ -28,12 +28,7 @@ final class ServerProcess implements AutoCloseable {
         this.statsPort = statsPort;
     }
 
-    static ServerProcess start(String classpath, String container, String system, int threads, String upstream,
-            Path docroot, Path war, Path work, Map<String, String> contextParams) throws IOException, InterruptedException {
-        return start(classpath, container, system, threads, upstream, docroot, war, work, contextParams, "");
-    }
-
-    /** @param jvmExtra more JVM flags for this server alone (a paired A/B's side B), space-separated */
+    /** @param jvmExtra more JVM flags for this server alone (a paired A/B's side B), space-separated, or "" */
     static ServerProcess start(String classpath, String container, String system, int threads, String upstream,
             Path docroot, Path war, Path work, Map<String, String> contextParams, String jvmExtra)
             throws IOException, InterruptedException {
